@@ -1,0 +1,41 @@
+namespace Hangfire.ElasticSqs.Delivery;
+
+/// <summary>How a delivery handed to a Hangfire worker ended.</summary>
+internal enum DeliveryOutcome
+{
+    /// <summary>The worker acknowledged it after recording the job's outcome: answer 200, SQS deletes the message.</summary>
+    Acknowledged,
+
+    /// <summary>The worker gave it back (shutdown, aborted): answer non-200, SQS delivers it again.</summary>
+    Requeued,
+}
+
+/// <summary>
+/// One job delivery from the sqsd endpoint to a Hangfire worker, with the completion the endpoint awaits.
+/// A delivery is taken at most once: the endpoint may abandon it (no worker in time), and a worker then skips it.
+/// </summary>
+internal sealed class JobDelivery
+{
+    private const int Pending = 0;
+    private const int Taken = 1;
+    private const int Abandoned = 2;
+    private int _state;
+
+    public JobDelivery(string jobId, string queue)
+    {
+        JobId = jobId;
+        Queue = queue;
+    }
+
+    public string JobId { get; }
+
+    public string Queue { get; }
+
+    public TaskCompletionSource<DeliveryOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Claims the delivery for a worker; false if the endpoint already gave up on it.</summary>
+    public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Pending) == Pending;
+
+    /// <summary>Gives up on the delivery before any worker took it; false if a worker already has it.</summary>
+    public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending;
+}

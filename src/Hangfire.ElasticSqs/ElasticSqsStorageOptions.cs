@@ -1,0 +1,94 @@
+namespace Hangfire.ElasticSqs;
+
+/// <summary>
+/// Settings of <see cref="ElasticSqsStorage"/>. Bind them from configuration (for example the section
+/// <c>Hangfire:ElasticSqs</c>) or set them in code; they are validated when the storage is created and every
+/// problem is reported together.
+/// </summary>
+/// <remarks>The AWS client itself (region, credentials, endpoint) comes from the AWS SDK's normal chain:
+/// <c>AWS_REGION</c>, <c>AWS_PROFILE</c>, <c>AWS_ENDPOINT_URL_SQS</c>, instance roles; or pass an
+/// <c>IAmazonSQS</c> of your own.</remarks>
+public sealed class ElasticSqsStorageOptions
+{
+    /// <summary>The SQS message size limit when a queue's <c>MaximumMessageSize</c> cannot be read (SQS's hard limit).</summary>
+    public const int SqsHardMessageSizeLimit = 1024 * 1024;
+
+    /// <summary>
+    /// Explicit map from a Hangfire queue name (<c>default</c>, or the one given by <c>[Queue("x")]</c> /
+    /// <c>BackgroundJob.Enqueue("x", …)</c>) to an SQS queue URL or queue name. Entries here win over
+    /// <see cref="QueueNamePrefix"/>.
+    /// </summary>
+    public Dictionary<string, string> Queues { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Naming convention for Hangfire queues missing from <see cref="Queues"/>: the SQS queue is named
+    /// <c>{QueueNamePrefix}{hangfire queue}</c> (for example <c>myapp-</c> maps <c>critical</c> to <c>myapp-critical</c>).
+    /// Leave <see langword="null"/> to allow only the queues listed in <see cref="Queues"/>.
+    /// </summary>
+    public string? QueueNamePrefix { get; set; }
+
+    /// <summary>
+    /// Creates SQS queues that do not exist instead of refusing the enqueue. For local development against
+    /// a local SQS server only: production queues (and their dead-letter queues and redrive policies) belong
+    /// in infrastructure code.
+    /// </summary>
+    public bool CreateMissingQueues { get; set; }
+
+    /// <summary>
+    /// Secrets that sign and verify job messages, by key id (letters, digits, <c>-</c> and <c>_</c>).
+    /// Each value is base64 of at least 32 random bytes. Keep the previous key here while messages signed with it
+    /// may still be in flight; remove it to refuse them.
+    /// </summary>
+    public Dictionary<string, string> SigningKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The id, in <see cref="SigningKeys"/>, of the key that signs new messages.</summary>
+    public string? SigningKeyId { get; set; }
+
+    /// <summary>What a caller of <c>BackgroundJob.Enqueue</c> sees when SQS cannot be reached. Default: <see cref="SendFailureMode.KeepPending"/>.</summary>
+    public SendFailureMode SendFailureMode { get; set; } = SendFailureMode.KeepPending;
+
+    /// <summary>How often the outbox sweeper looks for sends that did not complete. Default 15 seconds.</summary>
+    public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Age after which the sweeper re-sends a pending send that its own process has not completed. Longer than
+    /// the slowest expected <c>SendMessage</c> call, or messages are sent twice. Default 30 seconds.
+    /// </summary>
+    public TimeSpan OutboxResendAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Runs the outbox sweeper in this process. Default <see langword="true"/>.</summary>
+    public bool EnableOutboxSweeper { get; set; } = true;
+
+    /// <summary>
+    /// A message size limit in bytes that overrides the queue's <c>MaximumMessageSize</c> attribute
+    /// (1,024 to 1,048,576). Leave <see langword="null"/> to read it from each queue.
+    /// </summary>
+    public int? MaximumMessageSize { get; set; }
+
+    /// <summary>Creates a deep copy, so that later changes to the original do not reach a running storage.</summary>
+    internal ElasticSqsStorageOptions Clone()
+    {
+        var copy = new ElasticSqsStorageOptions
+        {
+            QueueNamePrefix = QueueNamePrefix,
+            CreateMissingQueues = CreateMissingQueues,
+            SigningKeyId = SigningKeyId,
+            SendFailureMode = SendFailureMode,
+            OutboxSweepInterval = OutboxSweepInterval,
+            OutboxResendAfter = OutboxResendAfter,
+            EnableOutboxSweeper = EnableOutboxSweeper,
+            MaximumMessageSize = MaximumMessageSize,
+        };
+        foreach (var (queue, target) in Queues)
+        {
+            copy.Queues[queue] = target;
+        }
+
+        foreach (var (id, secret) in SigningKeys)
+        {
+            copy.SigningKeys[id] = secret;
+        }
+
+        return copy;
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using Hangfire.ElasticSqs.Storage;
+using Hangfire.States;
+using Hangfire.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Hangfire.ElasticSqs.Enqueue;
+
+/// <summary>
+/// The transactional outbox: a send is recorded in the inner storage in the same commit as the job's state, sent
+/// after the commit, and cleared once SQS accepted it. Records nobody cleared (a crash, an SQS outage) are re-sent
+/// by <see cref="SweepAsync"/>, so an enqueue that returned is never lost, given a durable inner storage.
+/// </summary>
+internal sealed class Outbox
+{
+    private const string RetryCountParameter = "RetryCount";
+    private readonly JobStorage _inner;
+    private readonly JobMessagePublisher _publisher;
+    private readonly ElasticSqsStorageOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    // Records this process is sending right now: the sweeper leaves them alone, so a slow send is not doubled.
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+
+    public Outbox(JobStorage inner, JobMessagePublisher publisher, ElasticSqsStorageOptions options, TimeProvider time, ILogger logger)
+    {
+        _inner = inner;
+        _publisher = publisher;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    public JobMessagePublisher Publisher => _publisher;
+
+    /// <summary>Records a send in the inner transaction, to commit together with the job's state.</summary>
+    public void Record(IWriteOnlyTransaction innerTransaction, PendingSend send)
+    {
+        var value = send.ToOutboxValue();
+        _inFlight.TryAdd(value, 0);
+        innerTransaction.AddToSet(StorageKeys.Outbox, value, _time.GetUtcNow().ToUnixTimeSeconds());
+    }
+
+    /// <summary>Forgets in-flight marks of sends whose commit failed (nothing was recorded).</summary>
+    public void Abandon(IEnumerable<PendingSend> sends)
+    {
+        foreach (var send in sends)
+        {
+            _inFlight.TryRemove(send.ToOutboxValue(), out _);
+        }
+    }
+
+    /// <summary>
+    /// Sends committed records, clears the ones SQS accepted, and returns the ones that failed with their error
+    /// (they stay in the outbox for the sweeper).
+    /// </summary>
+    public async Task<IReadOnlyList<(PreparedSend Send, Exception Error)>> SendAsync(IReadOnlyList<PreparedSend> sends, CancellationToken cancellationToken)
+    {
+        var results = await Task.WhenAll(sends.Select(async send =>
+        {
+            try
+            {
+                await _publisher.SendAsync(send, cancellationToken).ConfigureAwait(false);
+                return (send, (Exception?)null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return (send, ex);
+            }
+        })).ConfigureAwait(false);
+
+        var sent = results.Where(r => r.Item2 is null).Select(r => r.send.Pending).ToList();
+        Clear(sent);
+        foreach (var (send, _) in results)
+        {
+            _inFlight.TryRemove(send.Pending.ToOutboxValue(), out _);
+        }
+
+        return results.Where(r => r.Item2 is not null).Select(r => (r.send, r.Item2!)).ToList();
+    }
+
+    /// <summary>Gives up on sends for <see cref="SendFailureMode.Throw"/>: the jobs become Failed, the records go.</summary>
+    public void FailJobs(IReadOnlyList<(PreparedSend Send, Exception Error)> failures)
+    {
+        using var connection = _inner.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        foreach (var (send, error) in failures)
+        {
+            transaction.SetJobState(send.Pending.JobId, new FailedState(error)
+            {
+                Reason = "Its SQS message could not be sent, and SendFailureMode is Throw: the enqueue was refused.",
+            });
+            transaction.RemoveFromSet(StorageKeys.Outbox, send.Pending.ToOutboxValue());
+            transaction.RemoveFromSet(StorageKeys.Queue(send.Pending.Queue), send.Pending.JobId);
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Re-sends records older than <see cref="ElasticSqsStorageOptions.OutboxResendAfter"/>; returns how many went out.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        using var connection = _inner.GetConnection();
+        IDisposable sweeperLock;
+        try
+        {
+            sweeperLock = connection.AcquireDistributedLock(StorageKeys.OutboxSweeperLock, TimeSpan.FromSeconds(1));
+        }
+        catch (DistributedLockTimeoutException)
+        {
+            return 0; // Another instance is sweeping.
+        }
+
+        using (sweeperLock)
+        {
+            var staleBefore = (_time.GetUtcNow() - _options.OutboxResendAfter).ToUnixTimeSeconds();
+            var values = ((JobStorageConnection)connection).GetFirstByLowestScoreFromSet(StorageKeys.Outbox, double.MinValue, staleBefore, 100);
+            var prepared = new List<PreparedSend>();
+            var orphaned = new List<PendingSend>();
+            foreach (var value in values)
+            {
+                if (_inFlight.ContainsKey(value))
+                {
+                    continue;
+                }
+
+                if (!PendingSend.TryParse(value, out var pending))
+                {
+                    _logger.LogWarning("Dropping an unreadable outbox record {Record}", value);
+                    RemoveRaw(value);
+                    continue;
+                }
+
+                try
+                {
+                    var payload = JobPayload.From(connection.GetJobData(pending.JobId));
+                    var retry = JobPayload.ParseRetryCount(connection.GetJobParameter(pending.JobId, RetryCountParameter));
+                    if (_publisher.Prepare(pending, payload, retry) is { } ready)
+                    {
+                        _inFlight.TryAdd(value, 0);
+                        prepared.Add(ready);
+                    }
+                    else
+                    {
+                        orphaned.Add(pending); // The job expired or was deleted: nothing left to deliver.
+                    }
+                }
+                catch (Exception ex) when (ex is JobTooLargeException or UnknownQueueException or NotSupportedException)
+                {
+                    _logger.LogError(ex, "Outbox record for job {JobId} can never be sent; dropping it", pending.JobId);
+                    orphaned.Add(pending);
+                }
+            }
+
+            Clear(orphaned);
+            var failures = await SendAsync(prepared, cancellationToken).ConfigureAwait(false);
+            foreach (var (send, error) in failures)
+            {
+                _logger.LogWarning(error, "Outbox re-send of job {JobId} to Hangfire queue {Queue} failed; will retry", send.Pending.JobId, send.Pending.Queue);
+            }
+
+            if (prepared.Count > failures.Count)
+            {
+                _logger.LogInformation("Outbox sweeper re-sent {Count} pending job message(s)", prepared.Count - failures.Count);
+            }
+
+            return prepared.Count - failures.Count;
+        }
+    }
+
+    /// <summary>How many sends are pending (committed, not yet accepted by SQS).</summary>
+    public long PendingCount()
+    {
+        using var connection = _inner.GetConnection();
+        return ((JobStorageConnection)connection).GetSetCount(StorageKeys.Outbox);
+    }
+
+    private void Clear(List<PendingSend> sends)
+    {
+        if (sends.Count == 0)
+        {
+            return;
+        }
+
+        using var connection = _inner.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        foreach (var send in sends)
+        {
+            transaction.RemoveFromSet(StorageKeys.Outbox, send.ToOutboxValue());
+        }
+
+        transaction.Commit();
+    }
+
+    private void RemoveRaw(string value)
+    {
+        using var connection = _inner.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        transaction.RemoveFromSet(StorageKeys.Outbox, value);
+        transaction.Commit();
+    }
+}
