@@ -37,8 +37,15 @@ internal sealed class OutboxSweeper : IDisposable
         });
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         try
         {

@@ -1,0 +1,77 @@
+using System.Text;
+using Hangfire.ElasticSqs.Messages;
+using Hangfire.ElasticSqs.Tests.Support;
+
+namespace Hangfire.ElasticSqs.Tests.Messages;
+
+public class MessageSignerTests
+{
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes("{\"v\":1,\"jobId\":\"42\"}");
+
+    private static readonly Dictionary<string, string?> Attributes = new()
+    {
+        [MessageAttributeNames.JobId] = "42",
+        [MessageAttributeNames.Retry] = "0",
+    };
+
+    private static MessageSigner Signer(params (string Id, string Key)[] keys)
+        => new(keys.ToDictionary(k => k.Id, k => k.Key), keys[0].Id);
+
+    private static string? Attribute(string name) => Attributes.GetValueOrDefault(name);
+
+    [Test]
+    public void A_signature_verifies_and_names_its_key()
+    {
+        var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
+        var signature = signer.Sign(Body, Attribute);
+
+        signature.Should().StartWith($"v1:{TestKeys.CurrentId}:");
+        signer.Verify(Body, Attribute, signature).Should().BeTrue();
+    }
+
+    [Test]
+    public void A_changed_body_or_signed_attribute_fails_verification()
+    {
+        var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
+        var signature = signer.Sign(Body, Attribute);
+
+        var tamperedBody = (byte[])Body.Clone();
+        tamperedBody[^2] ^= 1;
+        signer.Verify(tamperedBody, Attribute, signature).Should().BeFalse();
+        signer.Verify(Body, n => n == MessageAttributeNames.Retry ? "7" : Attribute(n), signature).Should().BeFalse("the retry count is signed");
+        signer.Verify(Body, n => n == MessageAttributeNames.Due ? "1700000000000" : Attribute(n), signature).Should().BeFalse("an added due time is signed");
+    }
+
+    [TestCase(null)]
+    [TestCase("")]
+    [TestCase("v1:k2026")]
+    [TestCase("v1:k2026:not-base64!")]
+    [TestCase("v2:k2026:AAAA")]
+    [TestCase("v1:unknown:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+    public void Missing_or_malformed_signatures_are_refused(string? signature)
+        => Signer((TestKeys.CurrentId, TestKeys.Current)).Verify(Body, Attribute, signature).Should().BeFalse();
+
+    [Test]
+    public void Messages_signed_with_the_previous_key_verify_while_it_is_configured_and_not_after()
+    {
+        var previousSigner = Signer((TestKeys.PreviousId, TestKeys.Previous));
+        var oldSignature = previousSigner.Sign(Body, Attribute);
+
+        var rotated = Signer((TestKeys.CurrentId, TestKeys.Current), (TestKeys.PreviousId, TestKeys.Previous));
+        rotated.Verify(Body, Attribute, oldSignature).Should().BeTrue();
+        rotated.Sign(Body, Attribute).Should().StartWith($"v1:{TestKeys.CurrentId}:", "the current key signs");
+
+        var retired = Signer((TestKeys.CurrentId, TestKeys.Current));
+        retired.Verify(Body, Attribute, oldSignature).Should().BeFalse();
+    }
+
+    [Test]
+    public void A_signature_cannot_be_replayed_under_another_key_id()
+    {
+        var both = Signer((TestKeys.CurrentId, TestKeys.Current), (TestKeys.PreviousId, TestKeys.Previous));
+        var signature = both.Sign(Body, Attribute);
+        var relabelled = signature.Replace(TestKeys.CurrentId, TestKeys.PreviousId, StringComparison.Ordinal);
+
+        both.Verify(Body, Attribute, relabelled).Should().BeFalse();
+    }
+}
