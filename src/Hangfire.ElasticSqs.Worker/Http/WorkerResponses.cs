@@ -48,6 +48,13 @@ internal static class WorkerResponses
     public static Task Conflict(HttpResponse response, string message = "Job is already processing") =>
         Write(response, StatusCodes.Status409Conflict, message);
 
+    /// <summary>500: a verified job that cannot run here; sqsd retries it and SQS finally moves it to the dead-letter queue.</summary>
+    /// <param name="response">The response to write.</param>
+    /// <param name="message">Short body.</param>
+    /// <returns>The write.</returns>
+    public static Task ServerError(HttpResponse response, string message = "Internal Server Error") =>
+        Write(response, StatusCodes.Status500InternalServerError, message);
+
     /// <summary>
     /// 503: shutting down, saturated, or storage/SQS unreachable. sqsd ignores <c>Retry-After</c> (it waits
     /// ErrorVisibilityTimeout); the header is only a hint for people and other clients.

@@ -45,21 +45,27 @@ internal sealed class JobMessagePublisher
             return null;
         }
 
-        var queue = TryResolve(pending.Queue);
         var envelope = new JobEnvelope(pending.JobId, pending.Queue, payload.Payload, payload.CreatedAt, _storeId());
+        return Prepare(pending, envelope, payload.MethodName, retry);
+    }
+
+    /// <summary>Prepares an existing envelope again (a not-yet-due message re-sent with its remaining delay).</summary>
+    public PreparedSend Prepare(PendingSend pending, JobEnvelope envelope, string methodName, int retry)
+    {
+        var queue = TryResolve(pending.Queue);
         var message = JobMessage.Create(envelope, retry, pending.Due, _signer);
 
         var limit = queue?.MaximumMessageSize ?? ElasticSqsStorageOptions.SqsHardMessageSizeLimit;
         var size = message.SizeInBytes(message.ToAttributes());
         if (size > limit)
         {
-            throw new JobTooLargeException(payload.MethodName, size, limit, queue?.Name ?? pending.Queue);
+            throw new JobTooLargeException(methodName, size, limit, queue?.Name ?? pending.Queue);
         }
 
         if (queue is { IsFifo: true } && pending.Due is not null)
         {
             throw new NotSupportedException(
-                $"SQS FIFO queue '{queue.Name}' has no per-message delay, so job {payload.MethodName} cannot be scheduled or retried later on it. " +
+                $"SQS FIFO queue '{queue.Name}' has no per-message delay, so job {methodName} cannot be scheduled or retried later on it. " +
                 "Map Hangfire queues that schedule or retry jobs to standard queues.");
         }
 

@@ -1,0 +1,94 @@
+namespace Hangfire.ElasticSqs.Worker;
+
+/// <summary>
+/// Settings of the worker endpoint that runs the jobs sqsd delivers. Bind them from configuration (for example the
+/// section <c>Hangfire:ElasticSqs:Worker</c>) or set them in code.
+/// </summary>
+public sealed class ElasticSqsWorkerOptions
+{
+    /// <summary>
+    /// The environment variable that turns processing on (<c>true</c>/<c>1</c>), so one build can be deployed to the
+    /// web and the worker environment and only the worker runs jobs.
+    /// </summary>
+    public const string EnableVariable = "HANGFIRE_ELASTICSQS_WORKER";
+
+    /// <summary>
+    /// Runs jobs in this process. Off by default: requests then pass to the rest of the application, and no Hangfire
+    /// worker starts. <see cref="EnableVariable"/> set to <c>true</c> turns it on as well.
+    /// </summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Hangfire worker threads that run delivered jobs. Default 50, matching sqsd's default <c>HttpConnections</c>.</summary>
+    public int WorkerCount { get; set; } = 50;
+
+    /// <summary>
+    /// How long a delivery may wait for a free worker before it is answered 503 (sqsd then retries it after its
+    /// error visibility timeout). Default 30 seconds.
+    /// </summary>
+    public TimeSpan HandOffTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A delayed message that arrives at most this much before its job is due runs now rather than being delayed again
+    /// (SQS delays are whole seconds). Default 1 second.
+    /// </summary>
+    public TimeSpan DueTolerance { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The server name the Dashboard's Servers page shows; the machine name when null.</summary>
+    public string? ServerName { get; set; }
+
+    /// <summary>User-Agent prefixes accepted besides <c>aws-sqsd</c> (for a daemon of your own).</summary>
+    public List<string> ExtraUserAgentPrefixes { get; } = [];
+
+    /// <summary>
+    /// Accepts requests from the Docker bridge gateway as local (sqsd on the host, the app in a container).
+    /// The gateway is read from <c>/proc/net/route</c> unless <see cref="TrustedGatewayAddresses"/> lists it.
+    /// </summary>
+    public bool TrustDockerGateway { get; set; }
+
+    /// <summary>Explicit gateway addresses to trust when <see cref="TrustDockerGateway"/> is on.</summary>
+    public List<string> TrustedGatewayAddresses { get; } = [];
+
+    /// <summary>Whether processing is on, by option or by <see cref="EnableVariable"/>.</summary>
+    internal bool IsEnabled
+        => Enabled || Environment.GetEnvironmentVariable(EnableVariable) is { } value
+            && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
+
+    internal IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (WorkerCount is < 1 or > 1000)
+        {
+            problems.Add($"WorkerCount must be between 1 and 1,000 (it is {WorkerCount}).");
+        }
+
+        if (HandOffTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"HandOffTimeout must be positive (it is {HandOffTimeout}).");
+        }
+
+        if (DueTolerance < TimeSpan.Zero || DueTolerance > TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"DueTolerance must be between 0 and 1 minute (it is {DueTolerance}).");
+        }
+
+        foreach (var address in TrustedGatewayAddresses)
+        {
+            if (!System.Net.IPAddress.TryParse(address, out _))
+            {
+                problems.Add($"TrustedGatewayAddresses has '{address}', which is not an IP address.");
+            }
+        }
+
+        if (TrustedGatewayAddresses.Count > 0 && !TrustDockerGateway)
+        {
+            problems.Add("TrustedGatewayAddresses is set but TrustDockerGateway is off: enable it or remove the addresses.");
+        }
+
+        if (ExtraUserAgentPrefixes.Any(string.IsNullOrWhiteSpace))
+        {
+            problems.Add("ExtraUserAgentPrefixes has an empty prefix, which would match every request.");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,101 @@
+using Hangfire.Client;
+using Hangfire.Common;
+using Hangfire.ElasticSqs.Delivery;
+using Hangfire.ElasticSqs.Worker.Delivery;
+using Hangfire.Server;
+using Hangfire.States;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Hangfire.ElasticSqs.Worker.Hosting;
+
+/// <summary>
+/// Runs the lightweight Hangfire server whose workers execute what the sqsd endpoint delivers (the channel bridge).
+/// Lightweight: no delayed or recurring scheduler — SQS delays and cron.yaml do that — so a recurring job is never
+/// triggered twice. On shutdown new deliveries get 503 and running jobs finish within the host's shutdown timeout.
+/// </summary>
+internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
+{
+    private readonly IServiceProvider _services;
+    private readonly ElasticSqsStorage _storage;
+    private readonly ElasticSqsWorkerOptions _options;
+    private readonly DeliveryDispatcher _dispatcher;
+    private readonly ILogger _logger;
+    private BackgroundJobServer? _server;
+
+    public ElasticSqsWorkerHost(IServiceProvider services, ElasticSqsStorage storage, IOptions<ElasticSqsWorkerOptions> options, DeliveryDispatcher dispatcher, ILogger<ElasticSqsWorkerHost> logger)
+    {
+        _services = services;
+        _storage = storage;
+        _options = options.Value;
+        _dispatcher = dispatcher;
+        _logger = logger;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.IsEnabled)
+        {
+            LogDisabled(_logger, ElasticSqsWorkerOptions.EnableVariable);
+            return Task.CompletedTask;
+        }
+
+        _storage.Deliveries = new DeliveryChannel(_options.WorkerCount);
+        var serverOptions = new BackgroundJobServerOptions
+        {
+            WorkerCount = _options.WorkerCount,
+            IsLightweightServer = true,
+            ServerName = _options.ServerName ?? Environment.MachineName,
+            Queues = _storage.Options.Queues.Keys.Append("default").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            Activator = _services.GetService<JobActivator>(),
+            TimeZoneResolver = _services.GetService<ITimeZoneResolver>(),
+        };
+        // The same constructor Hangfire.AspNetCore's AddHangfireServer uses, so DI-registered filters, activator
+        // and state changer apply to delivered jobs exactly as to any Hangfire server.
+#pragma warning disable CS0618
+        _server = new BackgroundJobServer(
+            serverOptions,
+            _storage,
+            [],
+            _services.GetService<IJobFilterProvider>() ?? JobFilterProviders.Providers,
+            serverOptions.Activator ?? JobActivator.Current,
+            _services.GetService<IBackgroundJobFactory>(),
+            _services.GetService<IBackgroundJobPerformer>(),
+            _services.GetService<IBackgroundJobStateChanger>());
+#pragma warning restore CS0618
+        LogStarted(_logger, _options.WorkerCount, serverOptions.ServerName);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _dispatcher.BeginShutdown();
+        if (_server is null)
+        {
+            return;
+        }
+
+        _server.SendStop();
+        try
+        {
+            await _server.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogShutdownTimedOut(_logger, _dispatcher.InFlight.Count);
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+
+    [LoggerMessage(20, LogLevel.Information, "Hangfire.ElasticSqs worker is disabled in this process: sqsd requests pass to the application. Set {Variable}=true or ElasticSqsWorkerOptions.Enabled to run jobs here.")]
+    private static partial void LogDisabled(ILogger logger, string variable);
+
+    [LoggerMessage(21, LogLevel.Information, "Hangfire.ElasticSqs worker started: {WorkerCount} workers, server {ServerName}")]
+    private static partial void LogStarted(ILogger logger, int workerCount, string serverName);
+
+    [LoggerMessage(22, LogLevel.Warning, "Shutdown timed out with {InFlight} job(s) still running; their deliveries are answered 503 and sqsd will deliver them again")]
+    private static partial void LogShutdownTimedOut(ILogger logger, int inFlight);
+}
