@@ -29,7 +29,10 @@ public sealed class LocalSqsd : IHostedService, IAsyncDisposable, IDisposable
     private int _disposed;
 
     /// <summary>Creates a daemon; nothing happens until <see cref="StartAsync"/>.</summary>
-    /// <param name="options">The settings; validated here, all problems reported in one exception.</param>
+    /// <param name="options">
+    /// The settings; validated here, all problems reported in one exception. They are copied, so later
+    /// changes to the object have no effect.
+    /// </param>
     /// <param name="sqs">The SQS client for the worker queue; owned by the caller.</param>
     /// <param name="httpClient">
     /// The client that POSTs to the application, owned by the caller; null creates one that honours
@@ -48,6 +51,7 @@ public sealed class LocalSqsd : IHostedService, IAsyncDisposable, IDisposable
     {
         LocalSqsdOptionsValidation.ThrowIfInvalid(options);
         ArgumentNullException.ThrowIfNull(sqs);
+        options = options.Copy();
         _options = options;
         _sqs = sqs;
         _ownsSqs = ownsSqs;
@@ -140,10 +144,6 @@ public sealed class LocalSqsd : IHostedService, IAsyncDisposable, IDisposable
 
         ReleaseResources();
     }
-
-    /// <summary>Sends the message of a periodic task as the scheduler does at a fire time (for tests).</summary>
-    internal Task FirePeriodicTaskAsync(CronYamlTask task, DateTimeOffset scheduledTime)
-        => (_scheduler ?? throw new InvalidOperationException("No cron.yaml is loaded.")).FirePeriodicTaskAsync(task, scheduledTime);
 
     internal static string QueueName(string queueUrl) => queueUrl.TrimEnd('/').Split('/')[^1];
 

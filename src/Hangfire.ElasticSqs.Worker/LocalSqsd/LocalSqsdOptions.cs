@@ -84,6 +84,9 @@ public sealed class LocalSqsdOptions
     /// <summary>The <c>User-Agent</c> header value built from <see cref="SqsdVersion"/>.</summary>
     internal string UserAgent => string.IsNullOrEmpty(SqsdVersion) ? "aws-sqsd" : $"aws-sqsd/{SqsdVersion}";
 
+    /// <summary>A copy, so that a running daemon is not affected by later changes.</summary>
+    internal LocalSqsdOptions Copy() => (LocalSqsdOptions)MemberwiseClone();
+
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <returns>One sentence per invalid setting; empty when the options are usable.</returns>
     public IReadOnlyList<string> Validate() => LocalSqsdOptionsValidation.Errors(this);
