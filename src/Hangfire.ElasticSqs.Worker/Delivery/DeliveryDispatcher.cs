@@ -87,6 +87,11 @@ internal sealed class DeliveryDispatcher
         try
         {
             var skip = await CheckStateAsync(jobId, envelope.Queue, due).ConfigureAwait(false);
+            if (skip is { Status: DeliveryStatus.Skipped })
+            {
+                ForgetQueueEntry(jobId, envelope.Queue); // The Enqueued page must not list a job that will never run.
+            }
+
             return skip ?? await HandOffAsync(jobId, envelope.Queue).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsOutage(ex))
@@ -174,6 +179,14 @@ internal sealed class DeliveryDispatcher
     {
         var prepared = _storage.Publisher.Prepare(pending, envelope, "job " + envelope.JobId, retry);
         await _storage.Publisher.SendAsync(prepared, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void ForgetQueueEntry(string jobId, string queue)
+    {
+        using var connection = _storage.InnerStorage.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        transaction.RemoveFromSet(Hangfire.ElasticSqs.Storage.StorageKeys.Queue(queue), jobId);
+        transaction.Commit();
     }
 
     private bool IsEarly(DateTime? due) => due is { } d && d - _storage.Time.GetUtcNow().UtcDateTime > _options.DueTolerance;

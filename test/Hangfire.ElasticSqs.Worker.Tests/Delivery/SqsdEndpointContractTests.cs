@@ -69,6 +69,7 @@ public class SqsdEndpointContractTests
 
         CountingJobs.RunsOf(key).Should().Be(0);
         _host.StateOf(jobId).Should().Be(DeletedState.StateName);
+        _host.Storage.GetMonitoringApi().EnqueuedJobs("default", 0, 1000).Select(j => j.Key).Should().NotContain(jobId, "the Enqueued page forgets it");
     }
 
     [Test]

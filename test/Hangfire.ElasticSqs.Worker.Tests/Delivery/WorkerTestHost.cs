@@ -49,7 +49,8 @@ internal sealed class WorkerTestHost : IAsyncDisposable
         Action<ElasticSqsWorkerOptions>? worker = null,
         TimeProvider? time = null,
         Action<ElasticSqsStorageOptions>? storage = null,
-        string? extraUrl = null)
+        string? extraUrl = null,
+        Action<IServiceCollection>? services = null)
     {
         var prefix = "w" + Guid.NewGuid().ToString("N")[..8] + "-";
         var sqs = moto.CreateClient();
@@ -79,6 +80,7 @@ internal sealed class WorkerTestHost : IAsyncDisposable
             worker?.Invoke(o);
         });
         builder.Services.AddSingleton<CountingJobs>();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapElasticSqsWorker();
         await app.StartAsync();
