@@ -56,8 +56,10 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         _storeId = new Lazy<string>(() => StoreIdentity.GetOrCreate(innerStorage), LazyThreadSafetyMode.ExecutionAndPublication);
         Signer = MessageSigner.FromOptions(Options);
         var resolver = new SqsQueueResolver(sqs, Options);
-        var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>());
+        var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger);
         Outbox = new Outbox(innerStorage, publisher, Options, Time, LoggerFactory.CreateLogger<Outbox>());
+        Monitor = new Dashboard.SqsMonitor(this);
+        Dashboard.ElasticSqsDashboard.Register();
         if (Options.EnableOutboxSweeper)
         {
             _sweeper = new OutboxSweeper(Outbox, Options.OutboxSweepInterval, Time, LoggerFactory.CreateLogger<OutboxSweeper>());
@@ -81,6 +83,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     internal MessageSigner Signer { get; }
 
     internal Outbox Outbox { get; }
+
+    /// <summary>SQS metrics and the last SQS error, for the Dashboard's SQS page.</summary>
+    internal Dashboard.SqsMonitor Monitor { get; }
 
     internal JobMessagePublisher Publisher => Outbox.Publisher;
 

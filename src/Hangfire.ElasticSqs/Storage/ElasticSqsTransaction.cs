@@ -138,6 +138,11 @@ internal sealed class ElasticSqsTransaction : JobStorageTransaction
             return;
         }
 
+        foreach (var (send, error) in failures)
+        {
+            _storage.Monitor.RecordError($"sending job {send.Pending.JobId} to queue '{send.Pending.Queue}'", error);
+        }
+
         var first = failures[0];
         if (_storage.Options.SendFailureMode == SendFailureMode.Throw)
         {
