@@ -65,6 +65,7 @@ public static class ElasticSqsWorkerExtensions
         services.TryAddSingleton<SqsdEndpointHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SqsdEndpointMatcherPolicy>());
         services.AddHostedService<ElasticSqsWorkerHost>();
+        Hangfire.ElasticSqs.Worker.Scheduling.SchedulingServiceCollectionExtensions.AddElasticSqsRecurringJobScheduling(services);
         return services;
     }
 

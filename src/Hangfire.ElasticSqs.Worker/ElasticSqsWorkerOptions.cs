@@ -1,3 +1,5 @@
+using Hangfire.ElasticSqs.Worker.Scheduling;
+
 namespace Hangfire.ElasticSqs.Worker;
 
 /// <summary>
@@ -47,6 +49,27 @@ public sealed class ElasticSqsWorkerOptions
 
     /// <summary>Explicit gateway addresses to trust when <see cref="TrustDockerGateway"/> is on.</summary>
     public List<string> TrustedGatewayAddresses { get; } = [];
+
+    /// <summary>
+    /// The deployed <c>cron.yaml</c> the worker compares with the registered recurring jobs shortly after start-up,
+    /// logging every difference as an error (a job missing from it never runs on Elastic Beanstalk). Relative to the
+    /// content root; default <c>cron.yaml</c>. Null or empty turns the check off.
+    /// </summary>
+    public string? CronYamlPath { get; set; } = "cron.yaml";
+
+    /// <summary>
+    /// The <c>url</c> of the cron.yaml tasks this library generates and checks; must equal the
+    /// <c>periodicTaskPattern</c> passed to <c>MapElasticSqsWorker</c>. Default <c>/periodic-tasks</c>.
+    /// </summary>
+    public string PeriodicTaskPath { get; set; } = "/periodic-tasks";
+
+    /// <summary>
+    /// Who triggers recurring jobs: sqsd from <c>cron.yaml</c> (<see cref="RecurringJobSchedulerMode.CronYaml"/>,
+    /// the default), or Hangfire's own scheduler in this worker (<see cref="RecurringJobSchedulerMode.Hangfire"/>,
+    /// for deployments without sqsd cron such as FIFO worker queues; needs a shared durable inner storage, and
+    /// periodic-task requests are then refused with 404).
+    /// </summary>
+    public RecurringJobSchedulerMode RecurringJobScheduler { get; set; } = RecurringJobSchedulerMode.CronYaml;
 
     /// <summary>Whether processing is on, by option or by <see cref="EnableVariable"/>.</summary>
     internal bool IsEnabled

@@ -58,7 +58,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         _server = new BackgroundJobServer(
             serverOptions,
             _storage,
-            [],
+            Scheduling.RecurringJobSchedulerProcesses.For(_services, _options, serverOptions),
             _services.GetService<IJobFilterProvider>() ?? JobFilterProviders.Providers,
             serverOptions.Activator ?? JobActivator.Current,
             _services.GetService<IBackgroundJobFactory>(),
