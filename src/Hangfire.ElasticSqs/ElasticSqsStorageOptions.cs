@@ -65,6 +65,16 @@ public sealed class ElasticSqsStorageOptions
     /// </summary>
     public int? MaximumMessageSize { get; set; }
 
+    /// <summary>
+    /// Client-side batching of sends: a send that finds other sends to its SQS queue in flight waits at most this
+    /// long for more sends to join it in one <c>SendMessageBatch</c> call (10 messages, 1 MiB at most). A lone send
+    /// never waits. <see cref="TimeSpan.Zero"/> disables the wait: such a send then only joins sends already waiting
+    /// for a free call slot. Default 5 milliseconds; at most 1 second.
+    /// </summary>
+    public TimeSpan SendBatchLinger { get; set; } = DefaultSendBatchLinger;
+
+    internal static TimeSpan DefaultSendBatchLinger { get; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Creates a deep copy, so that later changes to the original do not reach a running storage.</summary>
     internal ElasticSqsStorageOptions Clone()
     {
@@ -78,6 +88,7 @@ public sealed class ElasticSqsStorageOptions
             OutboxResendAfter = OutboxResendAfter,
             EnableOutboxSweeper = EnableOutboxSweeper,
             MaximumMessageSize = MaximumMessageSize,
+            SendBatchLinger = SendBatchLinger,
         };
         foreach (var (queue, target) in Queues)
         {

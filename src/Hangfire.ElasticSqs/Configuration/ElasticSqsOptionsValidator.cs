@@ -23,6 +23,11 @@ internal static partial class ElasticSqsOptionsValidator
             problems.Add($"OutboxResendAfter must be positive (it is {options.OutboxResendAfter}).");
         }
 
+        if (options.SendBatchLinger < TimeSpan.Zero || options.SendBatchLinger > TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"SendBatchLinger must be between zero (no wait) and 1 second (it is {options.SendBatchLinger}).");
+        }
+
         if (options.MaximumMessageSize is { } size && size is < 1024 or > ElasticSqsStorageOptions.SqsHardMessageSizeLimit)
         {
             problems.Add($"MaximumMessageSize must be between 1,024 and 1,048,576 bytes, as SQS allows (it is {size:N0}); or leave it unset to read each queue's limit.");

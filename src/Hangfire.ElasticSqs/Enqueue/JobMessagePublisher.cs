@@ -21,7 +21,7 @@ internal sealed class JobMessagePublisher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public JobMessagePublisher(IAmazonSQS sqs, SqsQueueResolver resolver, MessageSigner signer, Func<string> storeId, TimeProvider time, ILogger logger)
+    public JobMessagePublisher(IAmazonSQS sqs, SqsQueueResolver resolver, MessageSigner signer, Func<string> storeId, TimeProvider time, ILogger logger, TimeSpan? batchLinger = null)
     {
         _sqs = sqs;
         _resolver = resolver;
@@ -29,9 +29,16 @@ internal sealed class JobMessagePublisher
         _storeId = storeId;
         _time = time;
         _logger = logger;
+        Batcher = new SendBatcher(sqs, batchLinger ?? ElasticSqsStorageOptions.DefaultSendBatchLinger, SendAloneAsync, DelaySecondsUntil);
     }
 
     public SqsQueueResolver Resolver => _resolver;
+
+    /// <summary>Coalesces concurrent sends to a queue into <c>SendMessageBatch</c> calls.</summary>
+    public SendBatcher Batcher { get; }
+
+    /// <summary>Test seam: changes a single <c>SendMessage</c> request just before it is sent.</summary>
+    internal Action<PreparedSend, SendMessageRequest>? SingleRequestInterceptor { get; set; }
 
     /// <summary>
     /// Builds, checks and signs the message for a pending send, before anything is committed: an unknown queue, an
@@ -96,7 +103,15 @@ internal sealed class JobMessagePublisher
         or AmazonServiceException { InnerException: HttpRequestException or IOException or System.Net.Sockets.SocketException or TaskCanceledException }
         or AmazonClientException;
 
-    private async Task SendToAsync(SqsQueue queue, PreparedSend prepared, CancellationToken cancellationToken)
+    /// <summary>The error a send reports when SQS's digests do not match what was sent.</summary>
+    internal static ElasticSqsSendException Md5Mismatch(string jobId, string? md5OfBody, string? md5OfAttributes) => new(
+        $"SQS returned MD5 digests for job {jobId} that do not match what was sent (body {md5OfBody}, attributes {md5OfAttributes}): the message may be corrupted; it will be sent again.");
+
+    private Task SendToAsync(SqsQueue queue, PreparedSend prepared, CancellationToken cancellationToken)
+        => Batcher.SendAsync(queue, prepared, prepared.Message.ToAttributes(), cancellationToken);
+
+    // The single-message path: a lone send, a batch of one, or an entry sent again alone.
+    private async Task SendAloneAsync(SqsQueue queue, PreparedSend prepared, CancellationToken cancellationToken)
     {
         var message = prepared.Message;
         var attributes = message.ToAttributes();
@@ -112,18 +127,18 @@ internal sealed class JobMessagePublisher
             request.MessageDeduplicationId = prepared.Pending.Nonce + "-" + message.JobId;
         }
 
+        SingleRequestInterceptor?.Invoke(prepared, request);
         var response = await _sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
         if (!string.Equals(response.MD5OfMessageBody, SqsMd5.OfBody(message.Body), StringComparison.OrdinalIgnoreCase)
             || !string.Equals(response.MD5OfMessageAttributes, SqsMd5.OfAttributes(attributes), StringComparison.OrdinalIgnoreCase))
         {
-            throw new ElasticSqsSendException(
-                $"SQS returned MD5 digests for job {message.JobId} that do not match what was sent (body {response.MD5OfMessageBody}, attributes {response.MD5OfMessageAttributes}): the message may be corrupted; it will be sent again.");
+            throw Md5Mismatch(message.JobId, response.MD5OfMessageBody, response.MD5OfMessageAttributes);
         }
 
         _logger.LogDebug("Sent job {JobId} to SQS queue {Queue} as message {MessageId} (delay {Delay} s)", message.JobId, queue.Name, response.MessageId, request.DelaySeconds);
     }
 
-    private int DelaySecondsUntil(DateTime? due)
+    internal int DelaySecondsUntil(DateTime? due)
     {
         if (due is not { } d)
         {

@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Hangfire.ElasticSqs.Messages;
+using Hangfire.ElasticSqs.Tests.Support;
+using Hangfire.States;
+
+namespace Hangfire.ElasticSqs.Tests.Enqueue;
+
+/// <summary>Client-side batching: concurrent sends to a queue go out as SendMessageBatch, a lone send as SendMessage.</summary>
+public class SendBatchingTests
+{
+    private SqsTestBed _bed = null!;
+
+    [SetUp]
+    public async Task StartSqs() => _bed = await SqsTestBed.StartAsync();
+
+    [TearDown]
+    public async Task StopSqs() => await _bed.DisposeAsync();
+
+    [Test]
+    public async Task Concurrent_enqueues_are_coalesced_into_batches_and_each_job_is_sent_exactly_once()
+    {
+        await _bed.CreateQueueAsync("default");
+        using var sqs = new CountingClient(_bed.Moto.ServiceUrl) { SingleSendDelay = TimeSpan.FromMilliseconds(100) };
+        var storage = _bed.CreateStorage(o => o.SendBatchLinger = TimeSpan.FromMilliseconds(20), sqs: sqs);
+        var client = new BackgroundJobClient(storage);
+
+        var ids = await OnThreads(16, caller => Enumerable.Range(0, 6).Select(i => client.Enqueue(() => TestJobs.Work((caller * 100) + i))).ToList());
+
+        var enqueued = ids.SelectMany(x => x).ToList();
+        enqueued.Should().HaveCount(96).And.OnlyHaveUniqueItems();
+        var messages = await _bed.DrainAsync("default", 96);
+        messages.Select(m => m.MessageAttributes[MessageAttributeNames.JobId].StringValue).Should().BeEquivalentTo(enqueued, "exactly one message per job");
+        messages.Should().OnlyContain(m => SqsTestBed.Verifies(m, storage.Options.SigningKeys, TestKeys.CurrentId));
+        sqs.BatchCalls.Should().BePositive("concurrent sends are coalesced");
+        storage.Publisher.Batcher.BatchedEntries.Should().BeGreaterThan(sqs.BatchCalls, "a batch carries several messages");
+        sqs.MaxBatchEntries.Should().BeLessThanOrEqualTo(10);
+        sqs.SingleCalls.Should().BeLessThan(96);
+        storage.Outbox.PendingCount().Should().Be(0, "every batched send cleared its outbox record");
+    }
+
+    [Test]
+    public async Task A_lone_send_goes_out_at_once_as_a_single_SendMessage()
+    {
+        await _bed.CreateQueueAsync("default");
+        using var sqs = new CountingClient(_bed.Moto.ServiceUrl);
+        var storage = _bed.CreateStorage(o => o.SendBatchLinger = TimeSpan.FromSeconds(1), sqs: sqs);
+        var client = new BackgroundJobClient(storage);
+        client.Enqueue(() => TestJobs.Work(0)); // warms up: resolves the queue URL
+
+        var elapsed = new List<TimeSpan>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            client.Enqueue(() => TestJobs.Work(i));
+            elapsed.Add(watch.Elapsed);
+        }
+
+        sqs.SingleCalls.Should().Be(4);
+        sqs.BatchCalls.Should().Be(0);
+        elapsed.Should().OnlyContain(t => t < TimeSpan.FromMilliseconds(700), "a lone send does not wait for the 1 s linger window");
+        var messages = await _bed.DrainAsync("default", 4);
+        messages.Should().HaveCount(4).And.OnlyContain(m => SqsTestBed.Verifies(m, storage.Options.SigningKeys, TestKeys.CurrentId));
+    }
+
+    [Test]
+    public async Task An_entry_sqs_refuses_in_a_batch_fails_only_its_own_caller()
+    {
+        await _bed.CreateQueueAsync("default");
+        using var sqs = new CountingClient(_bed.Moto.ServiceUrl) { SingleSendDelay = TimeSpan.FromMilliseconds(300) };
+        var storage = _bed.CreateStorage(
+            o =>
+            {
+                o.SendBatchLinger = TimeSpan.FromMilliseconds(100);
+                o.SendFailureMode = SendFailureMode.Throw;
+            },
+            sqs: sqs);
+        string? poisoned = null;
+        storage.Publisher.Batcher.BatchEntryInterceptor = (prepared, entry) =>
+        {
+            if (Interlocked.CompareExchange(ref poisoned, prepared.Message.JobId, null) is null)
+            {
+                entry.DelaySeconds = 901; // SQS refuses this entry alone (SenderFault), the rest of the batch goes
+            }
+        };
+        var client = new BackgroundJobClient(storage);
+
+        var outcomes = await EnqueueOneLeaderThenFollowers(client, 9, i => () => TestJobs.Work(i));
+
+        poisoned.Should().NotBeNull("the followers were sent as a batch");
+        var failures = outcomes.Where(o => o.Error is not null).ToList();
+        failures.Should().ContainSingle();
+        failures[0].Error.Should().BeOfType<BackgroundJobClientException>().Which.InnerException.Should().BeOfType<ElasticSqsSendException>()
+            .Which.Message.Should().Contain(poisoned);
+        var sent = outcomes.Where(o => o.JobId is not null).Select(o => o.JobId!).ToList();
+        sent.Should().HaveCount(9);
+        var messages = await _bed.DrainAsync("default", 9);
+        messages.Select(m => m.MessageAttributes[MessageAttributeNames.JobId].StringValue).Should().BeEquivalentTo(sent);
+        using var connection = storage.GetConnection();
+        connection.GetStateData(poisoned).Name.Should().Be(FailedState.StateName);
+    }
+
+    [Test]
+    public async Task A_batch_refused_as_a_whole_is_sent_entry_by_entry_so_only_the_oversize_job_fails()
+    {
+        await _bed.CreateQueueAsync("default", maximumMessageSize: 2048);
+        using var sqs = new CountingClient(_bed.Moto.ServiceUrl) { SingleSendDelay = TimeSpan.FromMilliseconds(300) };
+        var storage = _bed.CreateStorage(
+            o =>
+            {
+                o.SendBatchLinger = TimeSpan.FromMilliseconds(100);
+                o.SendFailureMode = SendFailureMode.Throw;
+                o.MaximumMessageSize = 256 * 1024; // lets a job SQS will refuse slip past the size check
+            },
+            sqs: sqs);
+        var client = new BackgroundJobClient(storage);
+        var big = new string('x', 4000);
+
+        var outcomes = await EnqueueOneLeaderThenFollowers(client, 9, i => i == 5 ? () => TestJobs.Carry(big) : () => TestJobs.Work(i));
+
+        sqs.BatchCalls.Should().BePositive();
+        var failures = outcomes.Where(o => o.Error is not null).ToList();
+        failures.Should().ContainSingle().Which.Index.Should().Be(5);
+        failures[0].Error.Should().BeOfType<BackgroundJobClientException>().Which.InnerException.Should().BeOfType<ElasticSqsSendException>();
+        var sent = outcomes.Where(o => o.JobId is not null).Select(o => o.JobId!).ToList();
+        sent.Should().HaveCount(9);
+        var messages = await _bed.DrainAsync("default", 9);
+        messages.Select(m => m.MessageAttributes[MessageAttributeNames.JobId].StringValue).Should().BeEquivalentTo(sent);
+        messages.Should().OnlyContain(m => SqsTestBed.Verifies(m, storage.Options.SigningKeys, TestKeys.CurrentId));
+    }
+
+    // One enqueue first (a slow single send, so the queue has a call in flight), then the followers on threads of
+    // their own: they arrive while it is in flight and are coalesced. Index 0 is the leader.
+    private static async Task<List<(int Index, string? JobId, Exception? Error)>> EnqueueOneLeaderThenFollowers(
+        BackgroundJobClient client, int followers, Func<int, System.Linq.Expressions.Expression<Action>> job)
+    {
+        (int, string?, Exception?) Run(int index)
+        {
+            try
+            {
+                return (index, client.Enqueue(job(index)), null);
+            }
+            catch (Exception ex)
+            {
+                return (index, null, ex);
+            }
+        }
+
+        var leader = Task.Factory.StartNew(() => Run(0), TaskCreationOptions.LongRunning);
+        await Task.Delay(100);
+        var rest = await OnThreads(followers, i => Run(i + 1));
+        return [await leader, .. rest];
+    }
+
+    private static async Task<T[]> OnThreads<T>(int count, Func<int, T> body)
+    {
+        using var start = new Barrier(count);
+        var tasks = Enumerable.Range(0, count).Select(i => Task.Factory.StartNew(
+            () =>
+            {
+                start.SignalAndWait();
+                return body(i);
+            },
+            TaskCreationOptions.LongRunning)).ToList();
+        return await Task.WhenAll(tasks);
+    }
+
+    /// <summary>An SQS client for moto that counts calls and can slow single sends down (so that others pile up).</summary>
+    private sealed class CountingClient(Uri serviceUrl) : AmazonSQSClient(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig
+    {
+        ServiceURL = serviceUrl.ToString(),
+        AuthenticationRegion = "us-east-1",
+        MaxErrorRetry = 1,
+        Timeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        private int _singleCalls;
+        private int _batchCalls;
+        private readonly ConcurrentBag<int> _batchSizes = [];
+
+        public TimeSpan SingleSendDelay { get; init; }
+
+        public int SingleCalls => Volatile.Read(ref _singleCalls);
+
+        public int BatchCalls => Volatile.Read(ref _batchCalls);
+
+        public int MaxBatchEntries => _batchSizes.IsEmpty ? 0 : _batchSizes.Max();
+
+        public override async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _singleCalls);
+            if (SingleSendDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(SingleSendDelay, cancellationToken);
+            }
+
+            return await base.SendMessageAsync(request, cancellationToken);
+        }
+
+        public override Task<SendMessageBatchResponse> SendMessageBatchAsync(SendMessageBatchRequest request, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _batchCalls);
+            _batchSizes.Add(request.Entries.Count);
+            request.Entries.Select(e => e.Id).Should().OnlyHaveUniqueItems("entry ids are unique within a batch");
+            return base.SendMessageBatchAsync(request, cancellationToken);
+        }
+    }
+}
