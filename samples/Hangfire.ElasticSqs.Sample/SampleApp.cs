@@ -1,0 +1,118 @@
+using Hangfire.Dashboard;
+using Hangfire.ElasticSqs.Sample.Jobs;
+
+namespace Hangfire.ElasticSqs.Sample;
+
+/// <summary>
+/// The application, configured the way the README tells users: Hangfire on <c>UseElasticSqsStorage</c>, options bound
+/// from <c>Hangfire:ElasticSqs</c>, and per role the Dashboard + enqueue API (web) or the sqsd endpoint (worker).
+/// </summary>
+public static class SampleApp
+{
+    public const string RolesKey = "Sample:Roles";
+    public const string LocalSqsdSection = "LocalSqsd";
+
+    /// <summary>Builds the app; <paramref name="customize"/> lets the demo add configuration and services first.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        customize?.Invoke(builder);
+        var roles = SampleRoles.Parse(builder.Configuration[RolesKey]);
+
+        // Both roles need the storage: the web role enqueues and shows the Dashboard, the worker runs the jobs.
+        builder.Services.Configure<ElasticSqsStorageOptions>(builder.Configuration.GetSection("Hangfire:ElasticSqs"));
+        builder.Services.AddHangfire((provider, configuration) => configuration.UseElasticSqsStorage(provider));
+
+        // Job classes come from the container: Hangfire's ASP.NET Core activator resolves them per job.
+        builder.Services.AddSingleton<JobJournal>();
+        builder.Services.AddTransient<ReportJobs>();
+        builder.Services.AddTransient<EmailJobs>();
+        builder.Services.AddTransient<BillingJobs>();
+        builder.Services.AddTransient<CleanupJobs>();
+        builder.Services.AddTransient<HeartbeatJobs>();
+        builder.Services.AddTransient<SampleEnqueuer>();
+
+        if (roles.Worker)
+        {
+            builder.Services.AddHangfireElasticSqsWorker(options => options.Enabled = true);
+
+            // On Elastic Beanstalk the real sqsd runs beside the app; locally the library's emulator plays its part.
+            if (builder.Configuration.GetSection(LocalSqsdSection).Exists())
+            {
+                builder.Services.AddLocalSqsd(builder.Configuration.GetSection(LocalSqsdSection));
+            }
+        }
+
+        var app = builder.Build();
+        if (roles.Web)
+        {
+            // The default authorization filter admits local requests only: never expose the Dashboard unprotected.
+            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LocalRequestsOnlyAuthorizationFilter()] });
+            MapEnqueueApi(app);
+        }
+
+        if (roles.Worker)
+        {
+            app.MapElasticSqsWorker();
+        }
+
+        // Registered at start-up in every role; the same registration produces cron.yaml (ElasticSqsCronYaml).
+        RegisterRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
+        return app;
+    }
+
+    public static void RegisterRecurringJobs(IRecurringJobManager recurringJobs)
+        => recurringJobs.AddOrUpdate<HeartbeatJobs>(HeartbeatJobs.RecurringJobId, job => job.Beat(null), Cron.Minutely());
+
+    private static void MapEnqueueApi(WebApplication app)
+    {
+        app.MapGet("/", () => Results.Text(
+            "Hangfire.ElasticSqs sample. POST /reports/{id}, /emails?to=..., /invoices/{id}/charge, /cleanup?delaySeconds=3; Dashboard at /hangfire\n"));
+        app.MapPost("/reports/{id:int}", (int id, SampleEnqueuer jobs) =>
+        {
+            var (report, notify) = jobs.ReportWithNotification(id);
+            return Results.Ok(new { report, notify });
+        });
+        app.MapPost("/emails", (string to, SampleEnqueuer jobs) => Results.Ok(new { job = jobs.Email(to) }));
+        app.MapPost("/invoices/{id}/charge", (string id, SampleEnqueuer jobs) => Results.Ok(new { job = jobs.Charge(id) }));
+        app.MapPost("/cleanup", (int? delaySeconds, SampleEnqueuer jobs) =>
+            Results.Ok(new { job = jobs.Cleanup(TimeSpan.FromSeconds(delaySeconds ?? 3)) }));
+    }
+}
+
+/// <summary>The enqueue calls of the web role, shared by its HTTP API and the demo.</summary>
+public sealed class SampleEnqueuer(IBackgroundJobClient client)
+{
+    public string Report(int reportId) => client.Enqueue<ReportJobs>(job => job.Render(reportId, null));
+
+    public (string Report, string Notify) ReportWithNotification(int reportId)
+    {
+        var report = Report(reportId);
+        var notify = client.ContinueJobWith<EmailJobs>(report, job => job.NotifyReportReady(reportId, null));
+        return (report, notify);
+    }
+
+    public string Email(string to) => client.Enqueue<EmailJobs>(job => job.Send(to, null));
+
+    public string Charge(string invoice) => client.Enqueue<BillingJobs>(job => job.Charge(invoice, null));
+
+    public string Cleanup(TimeSpan delay) => client.Schedule<CleanupJobs>(job => job.PurgeExpiredSessions(null), delay);
+}
+
+/// <summary>Which Elastic Beanstalk tier(s) this process plays, from <c>Sample:Roles</c> ("web", "worker" or both).</summary>
+public sealed record SampleRoles(bool Web, bool Worker)
+{
+    public static SampleRoles Parse(string? value)
+    {
+        var parts = (value ?? "web,worker").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = parts.Where(p => !p.Equals("web", StringComparison.OrdinalIgnoreCase) && !p.Equals("worker", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count > 0 || parts.Length == 0)
+        {
+            throw new InvalidOperationException($"{SampleApp.RolesKey} must list 'web', 'worker' or both (it is '{value}').");
+        }
+
+        return new SampleRoles(
+            parts.Contains("web", StringComparer.OrdinalIgnoreCase),
+            parts.Contains("worker", StringComparer.OrdinalIgnoreCase));
+    }
+}
