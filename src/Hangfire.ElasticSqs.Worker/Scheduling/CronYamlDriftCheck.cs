@@ -144,7 +144,14 @@ internal sealed partial class CronYamlDriftCheck : IHostedService, IDisposable
 
         if (differences.Count == 0 && problems.Count == 0)
         {
-            LogMatches(_logger, path, expected.Tasks.Count);
+            if (deployed is null)
+            {
+                LogNoFileNoJobs(_logger, path);
+            }
+            else
+            {
+                LogMatches(_logger, path, expected.Tasks.Count);
+            }
         }
 
         problems.AddRange(differences);
@@ -200,6 +207,9 @@ internal sealed partial class CronYamlDriftCheck : IHostedService, IDisposable
 
     [LoggerMessage(45, LogLevel.Information, "cron.yaml at {Path} matches the {TaskCount} scheduled recurring job(s)")]
     private static partial void LogMatches(ILogger logger, string path, int taskCount);
+
+    [LoggerMessage(49, LogLevel.Information, "No cron.yaml at {Path} and no recurring job with a schedule: nothing for sqsd to trigger")]
+    private static partial void LogNoFileNoJobs(ILogger logger, string path);
 
     [LoggerMessage(46, LogLevel.Error, "The cron.yaml drift check failed")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);

@@ -96,6 +96,16 @@ public class CronYamlDriftCheckTests
     }
 
     [Test]
+    public async Task No_cron_yaml_and_no_scheduled_job_is_not_drift()
+    {
+        await using var host = await SchedulingTestHost.CreateAsync(_moto, registerJobs: jobs => jobs.AddOrUpdate<CountingJobs>("manual-only", j => j.Count("manual"), Cron.Never()));
+
+        var log = await DriftLogAsync(host, entries => entries.Count >= 1);
+
+        log.Should().ContainSingle().Which.Should().Match<CapturingLoggerProvider.LogEntry>(e => e.Level == LogLevel.Information && e.Message.StartsWith("No cron.yaml at", StringComparison.Ordinal) && e.Message.EndsWith("no recurring job with a schedule: nothing for sqsd to trigger", StringComparison.Ordinal));
+    }
+
+    [Test]
     public async Task A_schedule_sqsd_cannot_run_is_an_error_and_the_other_jobs_are_still_checked()
     {
         await using var host = await SchedulingTestHost.CreateAsync(
