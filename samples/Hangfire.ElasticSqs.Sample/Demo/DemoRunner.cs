@@ -133,15 +133,14 @@ public static class DemoRunner
             [$"{SampleApp.LocalSqsdSection}:BatchDeleteDelay"] = "00:00:00.200",
             [$"{SampleApp.LocalSqsdSection}:DrainTimeout"] = "00:00:05",
         };
+        // The demo prints its own progress and table; the jobs' deliberate failures would otherwise fill the screen.
+        // Set through configuration because appsettings.json's Logging section outranks code-level filters.
+        settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Logging:LogLevel:Hangfire.AutomaticRetryAttribute"] = "None";
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(sqs);
-
-        // The demo prints its own progress; the jobs' deliberate failures would otherwise fill the screen.
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Hangfire.AutomaticRetryAttribute", LogLevel.None);
-        builder.Logging.AddFilter("Hangfire.Processing.BackgroundExecution", LogLevel.Error);
     }
 
     private static async Task<(string Queue, string DeadLetters)> CreateQueuesAsync(AmazonSQSClient sqs, CancellationToken cancellationToken)
