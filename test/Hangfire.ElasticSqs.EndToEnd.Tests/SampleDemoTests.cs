@@ -99,5 +99,12 @@ public sealed class SampleDemoTests
         _result.CountsByState["Processing"].Should().Be(0);
     }
 
+    [Test]
+    public void The_dashboard_answers_local_requests()
+    {
+        _result.DashboardStatus.Should().Be(200);
+        _result.DashboardUrl.AbsolutePath.Should().Be("/hangfire");
+    }
+
     private DemoOutcome Outcome(string kind) => _result.Outcomes.Single(o => o.Kind == kind);
 }

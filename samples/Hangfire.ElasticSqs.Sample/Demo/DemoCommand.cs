@@ -31,7 +31,7 @@ public static class DemoCommand
             var result = await DemoRunner.RunAsync(options, stop.Token);
             return result.Succeeded ? 0 : 1;
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             await Console.Error.WriteLineAsync("Demo cancelled.");
             return 130;

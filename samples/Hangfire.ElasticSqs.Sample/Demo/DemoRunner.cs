@@ -30,7 +30,8 @@ public sealed class DemoOptions
 /// <summary>One expected outcome and whether it holds.</summary>
 public sealed record DemoOutcome(string Kind, string JobId, string Expected, bool Met, string Actual, int Attempts, int Retries, TimeSpan? FirstStart, TimeSpan? Done);
 
-public sealed record DemoResult(bool Succeeded, IReadOnlyList<DemoOutcome> Outcomes, IReadOnlyDictionary<string, long> CountsByState, int DeadLetters, Uri DashboardUrl);
+public sealed record DemoResult(
+    bool Succeeded, IReadOnlyList<DemoOutcome> Outcomes, IReadOnlyDictionary<string, long> CountsByState, int DeadLetters, Uri DashboardUrl, int DashboardStatus);
 
 /// <summary>
 /// The one-command demo: moto SQS, a worker queue with its dead-letter queue, the sample app in both roles with the
@@ -80,16 +81,21 @@ public static class DemoRunner
                 await output.WriteLineAsync(Indent(cronYaml.ToYaml()));
 
                 await app.StartAsync(cancellationToken);
+
+                // Once started, the host's console lifetime takes Ctrl+C and SIGTERM and stops the application: end the
+                // demo then too, so that the finally blocks stop moto and remove the temporary folder.
+                using var stopping = CancellationTokenSource.CreateLinkedTokenSource(
+                    cancellationToken, app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
                 try
                 {
                     await output.WriteLineAsync($"App (web + worker roles) on {baseUrl}; local sqsd polls the queue and POSTs to it.");
-                    var result = await RunScenarioAsync(app, storage, sqs, queueUrl, deadLetterUrl, cronYaml, baseUrl, options, clock, cancellationToken);
+                    var result = await RunScenarioAsync(app, storage, sqs, queueUrl, deadLetterUrl, cronYaml, baseUrl, options, clock, stopping.Token);
                     if (options.KeepRunning)
                     {
                         await output.WriteLineAsync("Running until Ctrl+C (--keep-running).");
                         try
                         {
-                            await Task.Delay(Timeout.Infinite, cancellationToken);
+                            await Task.Delay(Timeout.Infinite, stopping.Token);
                         }
                         catch (OperationCanceledException)
                         {
@@ -253,9 +259,9 @@ public static class DemoRunner
 
         var deadLetters = await ApproximateCountAsync(sqs, deadLetterUrl, cancellationToken);
         var dashboard = new Uri(baseUrl, "/hangfire");
-        var result = new DemoResult(outcomes.All(o => o.Met), outcomes, CountsByState(storage), deadLetters, dashboard);
+        var dashboardStatus = await DashboardStatusAsync(new Uri(baseUrl, "/hangfire/jobs/failed"), cancellationToken);
+        var result = new DemoResult(outcomes.All(o => o.Met) && dashboardStatus == 200, outcomes, CountsByState(storage), deadLetters, dashboard, dashboardStatus);
         await PrintTableAsync(output, result);
-        _ = queueUrl;
         return result;
     }
 
@@ -290,10 +296,29 @@ public static class DemoRunner
         await output.WriteLineAsync(new string('-', 150));
         await output.WriteLineAsync("Jobs by state: " + string.Join(", ", result.CountsByState.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}")));
         await output.WriteLineAsync($"Dead-letter queue: {result.DeadLetters} message(s). Times are from the first enqueue.");
-        await output.WriteLineAsync($"Dashboard: {result.DashboardUrl} (while the app runs: `demo --keep-running`)");
-        await output.WriteLineAsync(result.Succeeded
-            ? "Every outcome matched."
-            : "NOT every outcome matched: " + string.Join("; ", result.Outcomes.Where(o => !o.Met).Select(o => $"{o.Kind}: expected {o.Expected}, got {o.Actual}")));
+        await output.WriteLineAsync($"Dashboard: {result.DashboardUrl} (answered {result.DashboardStatus}; it stays up with `demo --keep-running`)");
+        var problems = result.Outcomes.Where(o => !o.Met).Select(o => $"{o.Kind}: expected {o.Expected}, got {o.Actual}").ToList();
+        if (result.DashboardStatus != 200)
+        {
+            problems.Add($"Dashboard: expected 200, got {result.DashboardStatus}");
+        }
+
+        await output.WriteLineAsync(problems.Count == 0 ? "Every outcome matched." : "NOT every outcome matched: " + string.Join("; ", problems));
+    }
+
+    /// <summary>The Dashboard's answer to a local request (it admits local requests only), or 0 when unreachable.</summary>
+    private static async Task<int> DashboardStatusAsync(Uri page, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var response = await http.GetAsync(page, cancellationToken);
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
     }
 
     private static string StateOf(JobStorage storage, string jobId)
