@@ -1,3 +1,4 @@
+using Hangfire;
 using Hangfire.ElasticSqs.Sample;
 using Hangfire.ElasticSqs.Sample.Demo;
 
@@ -8,5 +9,13 @@ if (args.Length > 0 && args[0] == "demo")
 }
 
 var app = SampleApp.Build(args);
+
+// `elasticsqs cron-yaml [--output cron.yaml] [--check]` regenerates (or checks) the cron.yaml deployed with the app,
+// from the recurring jobs SampleApp registered; the worker role also compares it with them at start-up.
+if (await app.TryRunElasticSqsCommandAsync(args))
+{
+    return Environment.ExitCode;
+}
+
 await app.RunAsync();
 return 0;

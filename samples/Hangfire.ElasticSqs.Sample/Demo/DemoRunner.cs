@@ -31,7 +31,13 @@ public sealed class DemoOptions
 public sealed record DemoOutcome(string Kind, string JobId, string Expected, bool Met, string Actual, int Attempts, int Retries, TimeSpan? FirstStart, TimeSpan? Done);
 
 public sealed record DemoResult(
-    bool Succeeded, IReadOnlyList<DemoOutcome> Outcomes, IReadOnlyDictionary<string, long> CountsByState, int DeadLetters, Uri DashboardUrl, int DashboardStatus);
+    bool Succeeded,
+    IReadOnlyList<DemoOutcome> Outcomes,
+    IReadOnlyDictionary<string, long> CountsByState,
+    int DeadLetters,
+    Uri DashboardUrl,
+    int DashboardStatus,
+    int RecurringRuns);
 
 /// <summary>
 /// The one-command demo: moto SQS, a worker queue with its dead-letter queue, the sample app in both roles with the
@@ -260,7 +266,14 @@ public static class DemoRunner
         var deadLetters = await ApproximateCountAsync(sqs, deadLetterUrl, cancellationToken);
         var dashboard = new Uri(baseUrl, "/hangfire");
         var dashboardStatus = await DashboardStatusAsync(new Uri(baseUrl, "/hangfire/jobs/failed"), cancellationToken);
-        var result = new DemoResult(outcomes.All(o => o.Met) && dashboardStatus == 200, outcomes, CountsByState(storage), deadLetters, dashboard, dashboardStatus);
+        var result = new DemoResult(
+            outcomes.All(o => o.Met) && dashboardStatus == 200,
+            outcomes,
+            CountsByState(storage),
+            deadLetters,
+            dashboard,
+            dashboardStatus,
+            journal.AttemptsOfKind(HeartbeatJobs.Kind).Count);
         await PrintTableAsync(output, result);
         return result;
     }
@@ -294,7 +307,8 @@ public static class DemoRunner
         }
 
         await output.WriteLineAsync(new string('-', 150));
-        await output.WriteLineAsync("Jobs by state: " + string.Join(", ", result.CountsByState.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}")));
+        await output.WriteLineAsync("Jobs by state: " + string.Join(", ", result.CountsByState.Where(c => c.Value > 0).Select(c => $"{c.Key} {c.Value}"))
+            + $"; recurring job runs: {result.RecurringRuns}");
         await output.WriteLineAsync($"Dead-letter queue: {result.DeadLetters} message(s). Times are from the first enqueue.");
         await output.WriteLineAsync($"Dashboard: {result.DashboardUrl} (answered {result.DashboardStatus}; it stays up with `demo --keep-running`)");
         var problems = result.Outcomes.Where(o => !o.Met).Select(o => $"{o.Kind}: expected {o.Expected}, got {o.Actual}").ToList();
