@@ -1,4 +1,7 @@
 using Hangfire.ElasticSqs.Scheduling.CronYaml;
+using Hangfire.ElasticSqs.Worker.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -111,6 +114,12 @@ internal sealed partial class CronYamlDriftCheck : IHostedService, IDisposable
             expected = CanGenerate(accepted) ? CronYamlGenerator.Generate(accepted, _options.PeriodicTaskPath, _services.GetService<ITimeZoneResolver>()) : new CronYamlFile([]);
         }
 
+        if (expected.Tasks.Count > 0 && !IsPeriodicTaskPathMapped())
+        {
+            LogPathNotMapped(_logger, _options.PeriodicTaskPath);
+            problems.Add(new CronYamlDifference(true, $"No sqsd endpoint is mapped at the periodic-task path '{_options.PeriodicTaskPath}'."));
+        }
+
         CronYamlFile? deployed;
         try
         {
@@ -156,6 +165,22 @@ internal sealed partial class CronYamlDriftCheck : IHostedService, IDisposable
 
         problems.AddRange(differences);
         return problems;
+    }
+
+    /// <summary>
+    /// Whether an sqsd endpoint (from <c>MapElasticSqsWorker</c>) answers the periodic-task path; true when the
+    /// application's endpoints cannot be inspected.
+    /// </summary>
+    private bool IsPeriodicTaskPathMapped()
+    {
+        if (_services.GetService<EndpointDataSource>() is not { } endpoints)
+        {
+            return true;
+        }
+
+        var sqsdEndpoints = endpoints.Endpoints.OfType<RouteEndpoint>().Where(e => e.Metadata.GetMetadata<SqsdEndpointMetadata>() is not null).ToList();
+        return sqsdEndpoints.Count == 0 // endpoints not mapped yet, or mapped in a way this check cannot see
+            || sqsdEndpoints.Any(e => string.Equals(e.RoutePattern.RawText?.Trim('/'), _options.PeriodicTaskPath.Trim('/'), StringComparison.OrdinalIgnoreCase));
     }
 
     private bool CanGenerate(Hangfire.Storage.RecurringJobDto job) => CanGenerate([job]);
@@ -210,6 +235,9 @@ internal sealed partial class CronYamlDriftCheck : IHostedService, IDisposable
 
     [LoggerMessage(49, LogLevel.Information, "No cron.yaml at {Path} and no recurring job with a schedule: nothing for sqsd to trigger")]
     private static partial void LogNoFileNoJobs(ILogger logger, string path);
+
+    [LoggerMessage(51, LogLevel.Error, "ElasticSqsWorkerOptions.PeriodicTaskPath is {Path}, but no sqsd endpoint is mapped there: cron.yaml tasks sent to it never reach the worker. Pass the same path to MapElasticSqsWorker(periodicTaskPattern: ...) or change the option")]
+    private static partial void LogPathNotMapped(ILogger logger, string path);
 
     [LoggerMessage(46, LogLevel.Error, "The cron.yaml drift check failed")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);

@@ -153,6 +153,21 @@ public class CronYamlDriftCheckTests
     }
 
     [Test]
+    public async Task A_periodic_task_path_no_sqsd_endpoint_answers_is_an_error()
+    {
+        await using var host = await SchedulingTestHost.CreateAsync(
+            _moto,
+            worker: o => o.PeriodicTaskPath = "/cron-tasks",
+            registerJobs: jobs => jobs.AddOrUpdate<CountingJobs>("sync", j => j.Count("sync"), "*/10 * * * *"),
+            cronYaml: "version: 1\ncron:\n  - name: sync\n    url: /cron-tasks\n    schedule: '*/10 * * * *'\n");
+
+        var log = await DriftLogAsync(host, entries => entries.Count >= 1);
+
+        log.Should().ContainSingle().Which.Should().Match<CapturingLoggerProvider.LogEntry>(e => e.Level == LogLevel.Error
+            && e.Message.StartsWith("ElasticSqsWorkerOptions.PeriodicTaskPath is /cron-tasks, but no sqsd endpoint is mapped there", StringComparison.Ordinal));
+    }
+
+    [Test]
     public async Task Nothing_is_checked_when_processing_is_off_or_in_Hangfire_scheduler_mode()
     {
         await using var off = await SchedulingTestHost.CreateAsync(_moto, worker: o => o.Enabled = false, registerJobs: RegisterJobs);
