@@ -206,7 +206,7 @@ public static class DemoRunner
         }
         else
         {
-            var next = started.AddSeconds(60 - started.Second).AddMilliseconds(-started.Millisecond);
+            var next = NextMinute(started);
             await output.WriteLineAsync(
                 $"The recurring job runs when the local sqsd fires cron.yaml's '* * * * *' at the next minute boundary ({next:HH:mm:ss} UTC, " +
                 $"in {(next - started).TotalSeconds:0} s), so the demo may take up to about 70 s.");
@@ -236,11 +236,11 @@ public static class DemoRunner
                 s == "Succeeded" && a.Count == 3 && a[^1].Succeeded && a.Take(2).All(x => !x.Succeeded))),
             new("always fails", "Failed after 2 attempts", () => Outcome("always fails", charge, "Failed after 2 attempts", (s, a) =>
                 s == "Failed" && a.Count == 2 && a.All(x => !x.Succeeded))),
-            new("recurring (cron.yaml)", "Succeeded at least once", () =>
+            new(RecurringKind, "Succeeded at least once", () =>
             {
                 var beats = journal.AttemptsOfKind(HeartbeatJobs.Kind);
                 var id = beats.Count > 0 ? beats[0].JobId : string.Empty;
-                return Outcome("recurring (cron.yaml)", id, "Succeeded at least once", (s, a) => s == "Succeeded" && IsFromRecurringJob(storage, id));
+                return Outcome(RecurringKind, id, "Succeeded at least once", (s, a) => s == "Succeeded" && IsFromRecurringJob(storage, id));
             }),
         };
 
@@ -254,7 +254,8 @@ public static class DemoRunner
             await output.WriteLineAsync((
                 $"[{clock.Elapsed.TotalSeconds,5:0.0} s] outcomes {outcomes.Count(o => o.Met)}/{outcomes.Count}; succeeded {counts.GetValueOrDefault("Succeeded")}, " +
                 $"failed {counts.GetValueOrDefault("Failed")}, scheduled {counts.GetValueOrDefault("Scheduled")}, retries {outcomes.Sum(o => o.Retries)}" +
-                $"{(waitingFor.Count > 0 ? "; waiting for: " + string.Join(", ", waitingFor) : string.Empty)}"));
+                $"{(waitingFor.Count > 0 ? "; waiting for: " + string.Join(", ", waitingFor) : string.Empty)}" +
+                $"{(waitingFor.Contains(RecurringKind) && !options.FirePeriodicTasksNow ? $" (cron.yaml fires in {NextMinute(DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow:%s} s)" : string.Empty)}"));
             if (waitingFor.Count == 0 || deadline.Elapsed > options.Deadline)
             {
                 break;
@@ -277,6 +278,11 @@ public static class DemoRunner
         await PrintTableAsync(output, result);
         return result;
     }
+
+    private const string RecurringKind = "recurring (cron.yaml)";
+
+    private static DateTimeOffset NextMinute(DateTimeOffset now)
+        => new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1);
 
     private static SendMessageRequest PeriodicTaskRequest(string queueUrl, CronYamlTask task, DateTimeOffset scheduled) => new()
     {
