@@ -50,6 +50,10 @@ public class SqsDashboardPageTests
         (await http.GetAsync("/hangfire")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    [TearDown]
+    public void ForgetTheDisposedHostsLogger()
+        => Hangfire.Logging.LogProvider.SetCurrentLogProvider(null); // AddHangfire pointed Hangfire's static logging at the test host's LoggerFactory.
+
     private static string Cell(string html, string name)
     {
         var marker = $"<td class=\"sqs-{name}\">";

@@ -165,5 +165,8 @@ internal sealed class WorkerTestHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Sqs.Dispose();
+
+        // AddHangfire pointed Hangfire's static logging at this host's LoggerFactory, which is disposed now.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
     }
 }
