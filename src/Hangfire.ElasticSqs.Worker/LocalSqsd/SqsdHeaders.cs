@@ -3,21 +3,13 @@ using System.Globalization;
 namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
 
 /// <summary>
-/// Header names and value formats exactly as aws-sqsd writes them. Its HTTP client (em-http-request)
+/// Header values and formats exactly as aws-sqsd writes them (the names themselves are
+/// <see cref="Http.SqsdHeaderNames"/>, shared with the endpoint that reads them). Its HTTP client (em-http-request)
 /// lower-cases every header name and capitalises each <c>-</c>-separated segment, which is why the names
 /// below read <c>Msgid</c> and not <c>MsgId</c>.
 /// </summary>
 internal static class SqsdHeaders
 {
-    public const string MessageId = "X-Aws-Sqsd-Msgid";
-    public const string ReceiveCount = "X-Aws-Sqsd-Receive-Count";
-    public const string FirstReceivedAt = "X-Aws-Sqsd-First-Received-At";
-    public const string SentAt = "X-Aws-Sqsd-Sent-At";
-    public const string Queue = "X-Aws-Sqsd-Queue";
-    public const string Path = "X-Aws-Sqsd-Path";
-    public const string SenderId = "X-Aws-Sqsd-Sender-Id";
-    public const string ScheduledAt = "X-Aws-Sqsd-Scheduled-At";
-    public const string TaskName = "X-Aws-Sqsd-Taskname";
     public const string AcceptEncoding = "Accept-Encoding";
 
     /// <summary>em-http's default, which sqsd 3.0.4 was captured sending.</summary>

@@ -1,3 +1,4 @@
+using Hangfire.ElasticSqs.Worker.Http;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -31,17 +32,17 @@ internal sealed class SqsdRequestFactory(LocalSqsdOptions options, string queueN
 
         var headers = request.Headers;
         headers.TryAddWithoutValidation("User-Agent", options.UserAgent);
-        headers.TryAddWithoutValidation(SqsdHeaders.MessageId, message.MessageId ?? string.Empty);
-        headers.TryAddWithoutValidation(SqsdHeaders.ReceiveCount, SystemAttribute(message, MessageSystemAttributeName.ApproximateReceiveCount) ?? string.Empty);
-        headers.TryAddWithoutValidation(SqsdHeaders.FirstReceivedAt, SqsdHeaders.FromEpochMilliseconds(SystemAttribute(message, MessageSystemAttributeName.ApproximateFirstReceiveTimestamp)) ?? string.Empty);
-        headers.TryAddWithoutValidation(SqsdHeaders.SentAt, SqsdHeaders.FromEpochMilliseconds(SystemAttribute(message, MessageSystemAttributeName.SentTimestamp)) ?? string.Empty);
-        headers.TryAddWithoutValidation(SqsdHeaders.Queue, queueName);
-        headers.TryAddWithoutValidation(SqsdHeaders.Path, path);
-        headers.TryAddWithoutValidation(SqsdHeaders.SenderId, SystemAttribute(message, MessageSystemAttributeName.SenderId) ?? string.Empty);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.MessageId, message.MessageId ?? string.Empty);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.ReceiveCount, SystemAttribute(message, MessageSystemAttributeName.ApproximateReceiveCount) ?? string.Empty);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.FirstReceivedAt, SqsdHeaders.FromEpochMilliseconds(SystemAttribute(message, MessageSystemAttributeName.ApproximateFirstReceiveTimestamp)) ?? string.Empty);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.SentAt, SqsdHeaders.FromEpochMilliseconds(SystemAttribute(message, MessageSystemAttributeName.SentTimestamp)) ?? string.Empty);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.Queue, queueName);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.Path, path);
+        headers.TryAddWithoutValidation(SqsdHeaderNames.SenderId, SystemAttribute(message, MessageSystemAttributeName.SenderId) ?? string.Empty);
         if (periodicTask is not null)
         {
-            headers.TryAddWithoutValidation(SqsdHeaders.ScheduledAt, periodicTask.ScheduledAt);
-            headers.TryAddWithoutValidation(SqsdHeaders.TaskName, periodicTask.TaskName);
+            headers.TryAddWithoutValidation(SqsdHeaderNames.ScheduledAt, periodicTask.ScheduledAt);
+            headers.TryAddWithoutValidation(SqsdHeaderNames.TaskName, periodicTask.TaskName);
 
             // sqsd sends periodic tasks without keep-alive, so em-http writes "Connection: close".
             headers.ConnectionClose = true;
