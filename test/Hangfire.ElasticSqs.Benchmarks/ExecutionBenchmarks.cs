@@ -3,6 +3,7 @@ using Hangfire.InMemory;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Hangfire.ElasticSqs.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hangfire.ElasticSqs.Benchmarks;
 
@@ -37,22 +38,29 @@ internal static class ExecutionBenchmarks
         var stockRow = report.Add(name, $"stock BackgroundJobServer + InMemory, {settings.WorkerCount} workers", "none", stock, "jobs/s", null);
 
         // The endpoint: sqsd-style POSTs through the channel bridge to the same kind of worker.
+        // Rounds alternate HTTP and in-process (the same dispatcher called directly: the channel bridge without HTTP).
         var endpointRounds = new List<double>();
+        var channelRounds = new List<double>();
         await using (var app = await WorkerApp.StartAsync(new InMemoryStorage(), sqs, "x-", settings.WorkerCount))
         {
             using var load = new LoadGenerator(app.Url, Connections);
+            var dispatcher = app.Services.GetRequiredService<Worker.Delivery.DeliveryDispatcher>();
             for (var round = 0; round <= settings.Rounds; round++)
             {
                 var messages = await PrepareAsync(app.Storage, standIn, jobs);
                 var elapsed = await load.DeliverAsync(messages);
+                var direct = await PrepareAsync(app.Storage, standIn, jobs);
+                var inProcess = await DispatchDirectAsync(dispatcher, direct);
                 if (round > 0)
                 {
                     endpointRounds.Add(jobs / elapsed.TotalSeconds);
+                    channelRounds.Add(jobs / inProcess.TotalSeconds);
                 }
             }
         }
 
         var endpointRow = report.Add(name, $"ElasticSqs sqsd endpoint (HTTP, {Connections} conns) + InMemory, {settings.WorkerCount} workers", "none (deliveries POSTed)", endpointRounds, "jobs/s", stockRow);
+        report.Add(name, $"ElasticSqs channel bridge in-process, no HTTP ({Connections} concurrent), {settings.WorkerCount} workers", "none", channelRounds, "jobs/s", stockRow);
 
         // The HTTP floor: an empty Kestrel endpoint answering 200, same generator, same message bodies.
         var emptyRounds = new List<double>();
@@ -137,6 +145,28 @@ internal static class ExecutionBenchmarks
             $"{endpointRow.Ratio:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(defaultRow.Median)} jobs/s)");
         report.Judge("PostgreSQL: endpoint execution ≥ 1.0× stock server (tuned polling)", vsTuned, 1.0, atLeast: true,
             $"{vsTuned:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(tunedRow.Median)} jobs/s)");
+    }
+
+    /// <summary>The endpoint's dispatcher called directly (no HTTP, no signature check): the channel bridge's own cost.</summary>
+    private static async Task<TimeSpan> DispatchDirectAsync(Worker.Delivery.DeliveryDispatcher dispatcher, List<CapturedMessage> messages)
+    {
+        var envelopes = messages.Select(m => Messages.JobEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(m.Body))).ToList();
+        var next = -1;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(async _ =>
+        {
+            await Task.Yield();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < envelopes.Count)
+            {
+                var result = await dispatcher.DispatchAsync(envelopes[i], 0, null);
+                if (result.HttpStatus != 200)
+                {
+                    throw new InvalidOperationException($"in-process delivery answered {result.HttpStatus}: {result.Reason}");
+                }
+            }
+        }));
+        return watch.Elapsed;
     }
 
     /// <summary>Enqueues <paramref name="jobs"/> no-op jobs through the storage and returns their SQS messages as the stand-in received them.</summary>

@@ -36,6 +36,12 @@ internal static class MemoryBenchmark
             await Task.Delay(expiration + TimeSpan.FromSeconds(settings.Quick ? 3 : 6));
             var (workingSet, heap) = Measure();
             var retained = inner.GetMonitoringApi().SucceededListCount();
+            using (var connection = (Hangfire.Storage.JobStorageConnection)inner.GetConnection())
+            {
+                Console.WriteLine($"   after {delivered:N0}: heap {heap:0.00} MiB, working set {workingSet:0} MiB, succeeded list {retained}, " +
+                    $"queue set {connection.GetSetCount(Storage.StorageKeys.Queue("default"))}, outbox {app.Storage.Outbox.PendingCount()}, jobs in InMemory {inner.GetMonitoringApi().GetStatistics().Succeeded} succeeded counter");
+            }
+
             samples.Add((delivered, workingSet, heap, retained));
         }
 

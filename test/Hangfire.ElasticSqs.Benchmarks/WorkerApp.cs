@@ -34,6 +34,8 @@ internal sealed class WorkerApp : IAsyncDisposable
 
     public ElasticSqsStorage Storage => _app.Services.GetRequiredService<ElasticSqsStorage>();
 
+    public IServiceProvider Services => _app.Services;
+
     public static AmazonSQSClient Client(Uri serviceUrl) => new(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig
     {
         ServiceURL = serviceUrl.ToString(),
@@ -89,8 +91,10 @@ internal sealed class WorkerApp : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
 
-        // AddHangfire pointed Hangfire's static log provider at this host's (now disposed) logger factory.
+        // AddHangfire pointed Hangfire's statics (log provider, job activator) at this host's now disposed services:
+        // a later stock server would fail every job activating through them.
         LogProvider.SetCurrentLogProvider(SilentLogProvider.Instance);
+        JobActivator.Current = new JobActivator();
     }
 }
 

@@ -158,10 +158,19 @@ internal sealed class DeliveryDispatcher
             }
 
             var completion = delivery.Completion.Task;
-            if (await Task.WhenAny(completion, Task.Delay(_options.HandOffTimeout, _storage.Time)).ConfigureAwait(false) != completion
-                && delivery.TryAbandon())
+            try
+            {
+                // WaitAsync disposes its timer when the job completes first (a Task.Delay per delivery would keep
+                // a timer alive for the whole HandOffTimeout: thousands of them at full rate).
+                await completion.WaitAsync(_options.HandOffTimeout, _storage.Time).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (delivery.TryAbandon())
             {
                 return new(DeliveryStatus.Unavailable, "no worker took the job in time", jobId);
+            }
+            catch (TimeoutException)
+            {
+                // A worker took it just as the bound passed: wait for its outcome below.
             }
 
             // Taken: wait for the outcome however long the job runs. A client that disconnects does not cancel it.
