@@ -24,61 +24,43 @@ internal static class ExecutionBenchmarks
         await using var standIn = await SqsStandIn.StartAsync();
         using var sqs = WorkerApp.Client(standIn.Url);
 
-        // Baseline: stock BackgroundJobServer + InMemory, same worker count, same jobs.
+        // Every round runs every case in turn (stock, HTTP endpoint, handler in-process, dispatcher in-process, empty
+        // Kestrel) so that the machine's noise hits them alike; round 0 warms up and is not counted.
         var stock = new List<double>();
-        for (var round = 0; round <= settings.Rounds; round++)
+        var endpointRounds = new List<double>();
+        var handlerRounds = new List<double>();
+        var channelRounds = new List<double>();
+        var emptyRounds = new List<double>();
+        await using (var app = await WorkerApp.StartAsync(new InMemoryStorage(), sqs, "x-", settings.WorkerCount))
+        await using (var empty = await WorkerApp.StartEmptyAsync())
         {
-            var rate = await StockRoundAsync(new InMemoryStorage(), jobs, settings.WorkerCount, new BackgroundJobServerOptions());
-            if (round > 0)
+            using var load = new LoadGenerator(app.Url, Connections);
+            using var emptyLoad = new LoadGenerator(empty.Url, Connections);
+            var dispatcher = app.Services.GetRequiredService<Worker.Delivery.DeliveryDispatcher>();
+            var handler = app.Services.GetRequiredService<Worker.Delivery.SqsdEndpointHandler>();
+            for (var round = 0; round <= settings.Rounds; round++)
             {
-                stock.Add(rate); // round 0 warms up
+                var stockRate = await StockRoundAsync(new InMemoryStorage(), jobs, settings.WorkerCount, new BackgroundJobServerOptions());
+                var messages = await PrepareAsync(app.Storage, standIn, jobs);
+                var http = await load.DeliverAsync(messages);
+                var viaHandler = await HandleDirectAsync(handler, await PrepareAsync(app.Storage, standIn, jobs));
+                var inProcess = await DispatchDirectAsync(dispatcher, await PrepareAsync(app.Storage, standIn, jobs));
+                var floor = await emptyLoad.DeliverAsync(messages);
+                if (round > 0)
+                {
+                    stock.Add(stockRate);
+                    endpointRounds.Add(jobs / http.TotalSeconds);
+                    handlerRounds.Add(jobs / viaHandler.TotalSeconds);
+                    channelRounds.Add(jobs / inProcess.TotalSeconds);
+                    emptyRounds.Add(jobs / floor.TotalSeconds);
+                }
             }
         }
 
         var stockRow = report.Add(name, $"stock BackgroundJobServer + InMemory, {settings.WorkerCount} workers", "none", stock, "jobs/s", null);
-
-        // The endpoint: sqsd-style POSTs through the channel bridge to the same kind of worker.
-        // Rounds alternate HTTP and in-process (the same dispatcher called directly: the channel bridge without HTTP).
-        var endpointRounds = new List<double>();
-        var channelRounds = new List<double>();
-        await using (var app = await WorkerApp.StartAsync(new InMemoryStorage(), sqs, "x-", settings.WorkerCount))
-        {
-            using var load = new LoadGenerator(app.Url, Connections);
-            var dispatcher = app.Services.GetRequiredService<Worker.Delivery.DeliveryDispatcher>();
-            for (var round = 0; round <= settings.Rounds; round++)
-            {
-                var messages = await PrepareAsync(app.Storage, standIn, jobs);
-                var elapsed = await load.DeliverAsync(messages);
-                var direct = await PrepareAsync(app.Storage, standIn, jobs);
-                var inProcess = await DispatchDirectAsync(dispatcher, direct);
-                if (round > 0)
-                {
-                    endpointRounds.Add(jobs / elapsed.TotalSeconds);
-                    channelRounds.Add(jobs / inProcess.TotalSeconds);
-                }
-            }
-        }
-
         var endpointRow = report.Add(name, $"ElasticSqs sqsd endpoint (HTTP, {Connections} conns) + InMemory, {settings.WorkerCount} workers", "none (deliveries POSTed)", endpointRounds, "jobs/s", stockRow);
-        report.Add(name, $"ElasticSqs channel bridge in-process, no HTTP ({Connections} concurrent), {settings.WorkerCount} workers", "none", channelRounds, "jobs/s", stockRow);
-
-        // The HTTP floor: an empty Kestrel endpoint answering 200, same generator, same message bodies.
-        var emptyRounds = new List<double>();
-        await using (var empty = await WorkerApp.StartEmptyAsync())
-        {
-            using var load = new LoadGenerator(empty.Url, Connections);
-            standIn.Capture = new ConcurrentQueue<CapturedMessage>();
-            var messages = await PrepareAsync(new ElasticSqsStorage(new InMemoryStorage(), EnqueueBenchmark.Options("x-"), sqs), standIn, jobs);
-            for (var round = 0; round <= settings.Rounds; round++)
-            {
-                var elapsed = await load.DeliverAsync(messages);
-                if (round > 0)
-                {
-                    emptyRounds.Add(jobs / elapsed.TotalSeconds);
-                }
-            }
-        }
-
+        report.Add(name, $"ElasticSqs endpoint handler in-process (no Kestrel/sockets: gate, headers, signature, envelope, channel), {Connections} concurrent", "none", handlerRounds, "jobs/s", stockRow);
+        report.Add(name, $"ElasticSqs channel bridge in-process (dispatcher only, no HTTP), {Connections} concurrent", "none", channelRounds, "jobs/s", stockRow);
         var emptyRow = report.Add(name, $"empty Kestrel endpoint answering 200 ({Connections} conns)", "none", emptyRounds, "req/s", stockRow);
 
         report.Judge("InMemory: endpoint execution ≥ 0.5× stock in-process server", endpointRow.Ratio!.Value, 0.5, atLeast: true,
@@ -105,46 +87,74 @@ internal static class ExecutionBenchmarks
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
         }
 
-        // Baselines: stock BackgroundJobServer on Hangfire.PostgreSql, default and tuned polling.
+        // Every round runs the three cases in turn (same database, schemas of their own); round 0 warms up.
         var stockDefault = new List<double>();
         var stockTuned = new List<double>();
+        var endpointRounds = new List<double>();
         var defaultStorage = Storage("hf_stock");
         var tunedStorage = Storage("hf_stock_tuned", o => o.QueuePollInterval = TimeSpan.FromMilliseconds(50));
-        for (var round = 0; round <= settings.PostgresRounds; round++)
-        {
-            var a = await StockRoundAsync(defaultStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
-            var b = await StockRoundAsync(tunedStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
-            if (round > 0)
-            {
-                stockDefault.Add(a);
-                stockTuned.Add(b);
-            }
-        }
-
-        var defaultRow = report.Add(name, $"stock BackgroundJobServer + PostgreSql (default QueuePollInterval 15 s), {settings.WorkerCount} workers", "none", stockDefault, "jobs/s", null);
-        var tunedRow = report.Add(name, $"stock BackgroundJobServer + PostgreSql (QueuePollInterval 50 ms, the lowest it accepts), {settings.WorkerCount} workers", "none", stockTuned, "jobs/s", defaultRow);
-
-        var endpointRounds = new List<double>();
         await using (var app = await WorkerApp.StartAsync(Storage("hf_endpoint"), sqs, "x-", settings.WorkerCount))
         {
             using var load = new LoadGenerator(app.Url, Connections);
             for (var round = 0; round <= settings.PostgresRounds; round++)
             {
+                var a = await StockRoundAsync(defaultStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
+                var b = await StockRoundAsync(tunedStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
                 var messages = await PrepareAsync(app.Storage, standIn, jobs);
                 var elapsed = await load.DeliverAsync(messages);
                 if (round > 0)
                 {
+                    stockDefault.Add(a);
+                    stockTuned.Add(b);
                     endpointRounds.Add(jobs / elapsed.TotalSeconds);
                 }
             }
         }
 
+        var defaultRow = report.Add(name, $"stock BackgroundJobServer + PostgreSql (default QueuePollInterval 15 s), {settings.WorkerCount} workers", "none", stockDefault, "jobs/s", null);
+        var tunedRow = report.Add(name, $"stock BackgroundJobServer + PostgreSql (QueuePollInterval 50 ms, the lowest it accepts), {settings.WorkerCount} workers", "none", stockTuned, "jobs/s", defaultRow);
         var endpointRow = report.Add(name, $"ElasticSqs sqsd endpoint (HTTP, {Connections} conns) + PostgreSql, {settings.WorkerCount} workers", "none (deliveries POSTed)", endpointRounds, "jobs/s", defaultRow);
         var vsTuned = endpointRow.Median / tunedRow.Median;
         report.Judge("PostgreSQL: endpoint execution ≥ 1.0× stock server (default polling)", endpointRow.Ratio!.Value, 1.0, atLeast: true,
             $"{endpointRow.Ratio:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(defaultRow.Median)} jobs/s)");
         report.Judge("PostgreSQL: endpoint execution ≥ 1.0× stock server (tuned polling)", vsTuned, 1.0, atLeast: true,
             $"{vsTuned:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(tunedRow.Median)} jobs/s)");
+    }
+
+    /// <summary>The endpoint's handler called with in-memory HTTP contexts: everything the endpoint does except Kestrel and sockets.</summary>
+    private static async Task<TimeSpan> HandleDirectAsync(Worker.Delivery.SqsdEndpointHandler handler, List<CapturedMessage> messages)
+    {
+        var next = -1;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(async _ =>
+        {
+            await Task.Yield();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < messages.Count)
+            {
+                var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+                context.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
+                context.Connection.LocalIpAddress = System.Net.IPAddress.Loopback;
+                context.Request.Method = "POST";
+                context.Request.Path = "/";
+                using var request = LoadGenerator.SqsdRequest(messages[i]);
+                foreach (var header in request.Headers.Concat(request.Content!.Headers))
+                {
+                    context.Request.Headers[header.Key] = header.Value.ToArray();
+                }
+
+                var body = System.Text.Encoding.UTF8.GetBytes(messages[i].Body);
+                context.Request.Body = new MemoryStream(body);
+                context.Request.ContentLength = body.Length;
+                context.Response.Body = Stream.Null;
+                await handler.HandleAsync(context);
+                if (context.Response.StatusCode != 200)
+                {
+                    throw new InvalidOperationException($"in-process handler answered {context.Response.StatusCode}");
+                }
+            }
+        }));
+        return watch.Elapsed;
     }
 
     /// <summary>The endpoint's dispatcher called directly (no HTTP, no signature check): the channel bridge's own cost.</summary>
@@ -201,6 +211,7 @@ internal static class ExecutionBenchmarks
 
         var timer = StateTimer.Install();
         options.WorkerCount = workerCount;
+        options.Activator = new JobActivator(); // stock: not a DI activator a worker host may have installed
         options.ServerTimeout = TimeSpan.FromMinutes(5);
         using (new BackgroundJobServer(options, storage))
         {

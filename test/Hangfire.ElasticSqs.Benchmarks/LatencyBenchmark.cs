@@ -19,7 +19,7 @@ internal static class LatencyBenchmark
         // Baseline: stock BackgroundJobServer + InMemory in the same process.
         var storage = new InMemoryStorage();
         var stock = new List<double>();
-        using (new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = settings.WorkerCount }, storage))
+        using (new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = settings.WorkerCount, Activator = new JobActivator() }, storage))
         {
             stock = await MeasureAsync(new BackgroundJobClient(storage), count, spacing);
         }
