@@ -23,7 +23,8 @@ internal static class EnqueueBenchmark
         var inMemoryRows = new Dictionary<int, Row>();
         foreach (var callers in callerCounts)
         {
-            var client = new BackgroundJobClient(new InMemoryStorage());
+            using var inMemory = new InMemoryStorage();
+            var client = new BackgroundJobClient(inMemory);
             var rounds = Rounds(settings.Rounds, settings.RoundTime, callers, _ => client.Enqueue(() => Jobs.NoOp()));
             inMemoryRows[callers] = report.Add(Name, $"Hangfire.InMemory alone, {callers} caller(s)", "none", rounds, "jobs/s", null);
         }
@@ -48,7 +49,8 @@ internal static class EnqueueBenchmark
     {
         var prefix = "b" + Guid.NewGuid().ToString("N")[..8] + "-"; // a fresh queue per server
         var url = (await sqs.CreateQueueAsync(prefix + "default")).QueueUrl;
-        using var storage = new ElasticSqsStorage(new InMemoryStorage(), Options(prefix), sqs);
+        using var inner = new InMemoryStorage();
+        using var storage = new ElasticSqsStorage(inner, Options(prefix), sqs);
         var client = new BackgroundJobClient(storage);
 
         // The raw loop sends a message of the same size and attributes as ours.

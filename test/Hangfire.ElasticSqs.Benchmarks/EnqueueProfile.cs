@@ -17,16 +17,18 @@ internal static class EnqueueProfile
         using var sqs = WorkerApp.Client(standIn.Url);
         var prefix = "p-";
         var url = (await sqs.CreateQueueAsync(prefix + "default")).QueueUrl;
-        using var storage = new ElasticSqsStorage(new InMemoryStorage(), EnqueueBenchmark.Options(prefix), sqs);
+        using var inner = new InMemoryStorage();
+        using var plainStorage = new InMemoryStorage();
+        using var storage = new ElasticSqsStorage(inner, EnqueueBenchmark.Options(prefix), sqs);
         var client = new BackgroundJobClient(storage);
-        var plain = new BackgroundJobClient(new InMemoryStorage());
+        var plain = new BackgroundJobClient(plainStorage);
         var job = Common.Job.FromExpression(() => Jobs.NoOp());
         var pending = Enqueue.PendingSend.Create("1", "default", due: null);
         var payload = Enqueue.JobPayload.From(job, DateTime.UtcNow);
         var prepared = storage.Publisher.Prepare(pending, payload, 0)!;
         var body = System.Text.Encoding.UTF8.GetString(prepared.Message.Body);
         var attributes = prepared.Message.ToAttributes();
-        var n = settings.Quick ? 1000 : 3000;
+        var n = settings.Quick ? 500 : 2000;
 
         var pieces = new (string Name, Action Op)[]
         {

@@ -17,7 +17,7 @@ internal static class LatencyBenchmark
         var spacing = TimeSpan.FromMilliseconds(20);
 
         // Baseline: stock BackgroundJobServer + InMemory in the same process.
-        var storage = new InMemoryStorage();
+        using var storage = new InMemoryStorage();
         var stock = new List<double>();
         using (new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = settings.WorkerCount, Activator = new JobActivator() }, storage))
         {
@@ -32,7 +32,8 @@ internal static class LatencyBenchmark
         var prefix = "l" + Guid.NewGuid().ToString("N")[..8] + "-";
         var queueUrl = (await sqs.CreateQueueAsync(prefix + "default")).QueueUrl;
         List<double> ours;
-        await using (var app = await WorkerApp.StartAsync(new InMemoryStorage(), sqs, prefix, settings.WorkerCount, (services, url) => services.AddLocalSqsd(o =>
+        using var inner = new InMemoryStorage();
+        await using (var app = await WorkerApp.StartAsync(inner, sqs, prefix, settings.WorkerCount, (services, url) => services.AddLocalSqsd(o =>
         {
             o.WorkerQueueURL = queueUrl;
             o.BaseAddress = url;

@@ -13,7 +13,7 @@ internal static class MemoryBenchmark
     {
         Console.WriteLine("== (5) Memory");
         var expiration = TimeSpan.FromSeconds(3);
-        var inner = new InMemoryStorage(new InMemoryStorageOptions()) { JobExpirationTimeout = expiration };
+        using var inner = new InMemoryStorage(new InMemoryStorageOptions()) { JobExpirationTimeout = expiration };
         await using var standIn = await SqsStandIn.StartAsync();
         using var sqs = WorkerApp.Client(standIn.Url);
         await using var app = await WorkerApp.StartAsync(inner, sqs, "m-", settings.WorkerCount);
