@@ -1,0 +1,55 @@
+using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace Hangfire.ElasticSqs.Reliability.Tests.Support;
+
+/// <summary>A worker queue with its dead-letter queue (redrive <c>maxReceiveCount</c> = sqsd's MaxRetries), as Elastic Beanstalk creates them.</summary>
+public sealed record WorkerQueues(IAmazonSQS Sqs, string Prefix, string Url, string DeadLetterUrl)
+{
+    public static async Task<WorkerQueues> CreateAsync(IAmazonSQS sqs, int maxRetries = 10, string? prefix = null)
+    {
+        prefix ??= "r" + Guid.NewGuid().ToString("N")[..8] + "-";
+        var dlq = (await sqs.CreateQueueAsync(prefix + "default-dlq").ConfigureAwait(false)).QueueUrl;
+        var arn = (await sqs.GetQueueAttributesAsync(dlq, ["QueueArn"]).ConfigureAwait(false)).Attributes["QueueArn"];
+        var url = (await sqs.CreateQueueAsync(new CreateQueueRequest(prefix + "default")
+        {
+            Attributes = new Dictionary<string, string>
+            {
+                ["RedrivePolicy"] = $"{{\"deadLetterTargetArn\":\"{arn}\",\"maxReceiveCount\":\"{maxRetries.ToString(CultureInfo.InvariantCulture)}\"}}",
+            },
+        }).ConfigureAwait(false)).QueueUrl;
+        return new WorkerQueues(sqs, prefix, url, dlq);
+    }
+
+    /// <summary>Visible + in flight + delayed messages.</summary>
+    public async Task<int> DepthAsync(string? url = null)
+    {
+        var attributes = (await Sqs.GetQueueAttributesAsync(url ?? Url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]).ConfigureAwait(false)).Attributes;
+        return attributes.Values.Sum(v => int.Parse(v, CultureInfo.InvariantCulture));
+    }
+
+    public Task<int> DeadLetterDepthAsync() => DepthAsync(DeadLetterUrl);
+
+    public async Task<List<Message>> PeekDeadLettersAsync()
+    {
+        var all = new List<Message>();
+        for (var i = 0; i < 5; i++)
+        {
+            var received = (await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest(DeadLetterUrl)
+            {
+                MaxNumberOfMessages = 10,
+                WaitTimeSeconds = 0,
+                VisibilityTimeout = 30,
+                MessageAttributeNames = ["All"],
+            }).ConfigureAwait(false)).Messages ?? [];
+            all.AddRange(received);
+            if (received.Count == 0)
+            {
+                break;
+            }
+        }
+
+        return all;
+    }
+}
