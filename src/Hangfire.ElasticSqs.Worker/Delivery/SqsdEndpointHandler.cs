@@ -104,7 +104,8 @@ internal sealed partial class SqsdEndpointHandler
             return null;
         }
 
-        var buffer = new ArrayBufferWriter<byte>((int)(request.ContentLength ?? 4096));
+        // ArrayBufferWriter refuses a capacity of 0: an empty body (Content-Length: 0) would throw and answer 500.
+        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is long length and > 0 ? (int)length : 4096);
         while (true)
         {
             var memory = buffer.GetMemory(4096);
