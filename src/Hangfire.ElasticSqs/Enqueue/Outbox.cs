@@ -23,6 +23,13 @@ internal sealed class Outbox
     // Records this process is sending right now: the sweeper leaves them alone, so a slow send is not doubled.
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
 
+    // Records SQS accepted, waiting to be removed from the inner storage. Clearing is off the caller's path (one
+    // inner transaction less per enqueue: a database round trip on PostgreSQL) and coalesced across concurrent
+    // enqueues; the records stay in flight until cleared, so the sweeper never re-sends them meanwhile.
+    private readonly ConcurrentQueue<PendingSend> _toClear = new();
+    private readonly object _clearLock = new();
+    private int _clearing;
+
     public Outbox(JobStorage inner, JobMessagePublisher publisher, ElasticSqsStorageOptions options, TimeProvider time, ILogger logger)
     {
         _inner = inner;
@@ -52,8 +59,8 @@ internal sealed class Outbox
     }
 
     /// <summary>
-    /// Sends committed records, clears the ones SQS accepted, and returns the ones that failed with their error
-    /// (they stay in the outbox for the sweeper).
+    /// Sends committed records, clears the ones SQS accepted (off the caller's path, coalesced; see
+    /// <see cref="FlushClears"/>), and returns the ones that failed with their error (they stay in the outbox for the sweeper).
     /// </summary>
     public async Task<IReadOnlyList<(PreparedSend Send, Exception Error)>> SendAsync(IReadOnlyList<PreparedSend> sends, CancellationToken cancellationToken)
     {
@@ -70,14 +77,78 @@ internal sealed class Outbox
             }
         })).ConfigureAwait(false);
 
-        var sent = results.Where(r => r.Item2 is null).Select(r => r.send.Pending).ToList();
-        Clear(sent);
-        foreach (var (send, _) in results)
+        List<(PreparedSend, Exception)>? failures = null;
+        foreach (var (send, error) in results)
         {
-            _inFlight.TryRemove(send.Pending.ToOutboxValue(), out _);
+            if (error is null)
+            {
+                _toClear.Enqueue(send.Pending); // stays in flight until cleared
+            }
+            else
+            {
+                _inFlight.TryRemove(send.Pending.ToOutboxValue(), out _);
+                (failures ??= []).Add((send, error));
+            }
         }
 
-        return results.Where(r => r.Item2 is not null).Select(r => (r.send, r.Item2!)).ToList();
+        ScheduleClear();
+        return failures ?? (IReadOnlyList<(PreparedSend Send, Exception Error)>)[];
+    }
+
+    /// <summary>Removes the records of every send SQS accepted so far from the inner storage, now.</summary>
+    public void FlushClears()
+    {
+        lock (_clearLock)
+        {
+            var batch = new List<PendingSend>();
+            while (_toClear.TryDequeue(out var send))
+            {
+                batch.Add(send);
+            }
+
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                Clear(batch);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The records stay; the sweeper sends them again (a duplicate message, which the worker recognises).
+                _logger.LogWarning(ex, "Could not clear {Count} outbox record(s) of sent job messages; the sweeper will send them again", batch.Count);
+            }
+            finally
+            {
+                foreach (var send in batch)
+                {
+                    _inFlight.TryRemove(send.ToOutboxValue(), out _);
+                }
+            }
+        }
+    }
+
+    private void ScheduleClear()
+    {
+        if (_toClear.IsEmpty || Interlocked.CompareExchange(ref _clearing, 1, 0) != 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static outbox =>
+            {
+                do
+                {
+                    outbox.FlushClears();
+                    Volatile.Write(ref outbox._clearing, 0);
+                }
+                while (!outbox._toClear.IsEmpty && Interlocked.CompareExchange(ref outbox._clearing, 1, 0) == 0);
+            },
+            this,
+            preferLocal: false);
     }
 
     /// <summary>Gives up on sends for <see cref="SendFailureMode.Throw"/>: the jobs become Failed, the records go.</summary>
@@ -172,6 +243,7 @@ internal sealed class Outbox
     /// <summary>How many sends are pending (committed, not yet accepted by SQS).</summary>
     public long PendingCount()
     {
+        FlushClears(); // sends SQS accepted are not pending, even if their records are still being removed
         using var connection = _inner.GetConnection();
         return ((JobStorageConnection)connection).GetSetCount(StorageKeys.Outbox);
     }
