@@ -1,5 +1,7 @@
 using Hangfire.Dashboard;
 using Hangfire.ElasticSqs.Sample.Jobs;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 
 namespace Hangfire.ElasticSqs.Sample;
 
@@ -11,6 +13,8 @@ public static class SampleApp
 {
     public const string RolesKey = "Sample:Roles";
     public const string LocalSqsdSection = "LocalSqsd";
+    public const string StorageKey = "Sample:Storage";
+    public const string ConnectionStringName = "Hangfire";
 
     /// <summary>Builds the app; <paramref name="customize"/> lets the demo add configuration and services first.</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
@@ -18,10 +22,13 @@ public static class SampleApp
         var builder = WebApplication.CreateBuilder(args);
         customize?.Invoke(builder);
         var roles = SampleRoles.Parse(builder.Configuration[RolesKey]);
+        var storage = SampleStorage.Parse(builder.Configuration[StorageKey]);
 
         // Both roles need the storage: the web role enqueues and shows the Dashboard, the worker runs the jobs.
+        // The inner storage holds job data and history: in-memory (one process) or PostgreSQL shared by both tiers.
         builder.Services.Configure<ElasticSqsStorageOptions>(builder.Configuration.GetSection("Hangfire:ElasticSqs"));
-        builder.Services.AddHangfire((provider, configuration) => configuration.UseElasticSqsStorage(provider));
+        var innerStorage = storage == SampleStorage.Postgres ? CreatePostgreSqlStorage(builder.Configuration) : null;
+        builder.Services.AddHangfire((provider, configuration) => configuration.UseElasticSqsStorage(provider, innerStorage));
 
         // Job classes come from the container: Hangfire's ASP.NET Core activator resolves them per job.
         builder.Services.AddSingleton<JobJournal>();
@@ -30,6 +37,9 @@ public static class SampleApp
         builder.Services.AddTransient<BillingJobs>();
         builder.Services.AddTransient<CleanupJobs>();
         builder.Services.AddTransient<HeartbeatJobs>();
+        builder.Services.AddTransient<ExportJobs>();
+        builder.Services.AddTransient<WebhookJobs>();
+        builder.Services.AddTransient<ImportJobs>();
         builder.Services.AddTransient<SampleEnqueuer>();
 
         if (roles.Worker)
@@ -61,13 +71,32 @@ public static class SampleApp
         return app;
     }
 
+    /// <summary>
+    /// Hangfire.PostgreSql as the inner storage, from <c>ConnectionStrings:Hangfire</c>: what both Elastic Beanstalk
+    /// tiers share (RDS/Aurora PostgreSQL) so that the web tier's Dashboard shows what the worker tier did.
+    /// </summary>
+    public static PostgreSqlStorage CreatePostgreSqlStorage(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"{StorageKey}=postgres needs ConnectionStrings:{ConnectionStringName} (environment variable ConnectionStrings__{ConnectionStringName}).");
+        }
+
+        var options = new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true };
+        configuration.GetSection("Hangfire:PostgreSql").Bind(options);
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+    }
+
     public static void RegisterRecurringJobs(IRecurringJobManager recurringJobs)
         => recurringJobs.AddOrUpdate<HeartbeatJobs>(HeartbeatJobs.RecurringJobId, job => job.Beat(null), Cron.Minutely());
 
     private static void MapEnqueueApi(WebApplication app)
     {
         app.MapGet("/", () => Results.Text(
-            "Hangfire.ElasticSqs sample. POST /reports/{id}, /emails?to=..., /invoices/{id}/charge, /cleanup?delaySeconds=3; Dashboard at /hangfire\n"));
+            "Hangfire.ElasticSqs sample. POST /reports/{id}, /emails?to=..., /invoices/{id}/charge, /cleanup?delaySeconds=3, " +
+            "/exports/{id}?seconds=10, /webhooks?url=..., /imports?file=...; Dashboard at /hangfire\n"));
         app.MapPost("/reports/{id:int}", (int id, SampleEnqueuer jobs) =>
         {
             var (report, notify) = jobs.ReportWithNotification(id);
@@ -77,6 +106,13 @@ public static class SampleApp
         app.MapPost("/invoices/{id}/charge", (string id, SampleEnqueuer jobs) => Results.Ok(new { job = jobs.Charge(id) }));
         app.MapPost("/cleanup", (int? delaySeconds, SampleEnqueuer jobs) =>
             Results.Ok(new { job = jobs.Cleanup(TimeSpan.FromSeconds(delaySeconds ?? 3)) }));
+        app.MapPost("/exports/{id:int}", (int id, int? seconds, SampleEnqueuer jobs) =>
+        {
+            var (export, publish) = jobs.ExportWithPublish(id, TimeSpan.FromSeconds(seconds ?? 10));
+            return Results.Ok(new { export, publish });
+        });
+        app.MapPost("/webhooks", (string url, SampleEnqueuer jobs) => Results.Ok(new { job = jobs.Webhook(url) }));
+        app.MapPost("/imports", (string file, SampleEnqueuer jobs) => Results.Ok(new { job = jobs.Import(file) }));
     }
 }
 
@@ -97,6 +133,38 @@ public sealed class SampleEnqueuer(IBackgroundJobClient client)
     public string Charge(string invoice) => client.Enqueue<BillingJobs>(job => job.Charge(invoice, null));
 
     public string Cleanup(TimeSpan delay) => client.Schedule<CleanupJobs>(job => job.PurgeExpiredSessions(null), delay);
+
+    /// <summary>A long-running job and its continuation, Awaiting while the export runs.</summary>
+    public (string Export, string Publish) ExportWithPublish(int exportId, TimeSpan duration)
+    {
+        var export = client.Enqueue<ExportJobs>(job => job.Build(exportId, (int)duration.TotalSeconds, null, CancellationToken.None));
+        var publish = client.ContinueJobWith<ExportJobs>(export, job => job.Publish(exportId, null));
+        return (export, publish);
+    }
+
+    public string Webhook(string url) => client.Enqueue<WebhookJobs>(job => job.Deliver(url, null));
+
+    public string Import(string file) => client.Enqueue<ImportJobs>(job => job.Import(file, null));
+}
+
+/// <summary>The inner storage of both roles, from <c>Sample:Storage</c>: "memory" (default) or "postgres".</summary>
+public enum SampleStorage
+{
+    Memory,
+    Postgres,
+}
+
+public static class SampleStorageParsing
+{
+    extension(SampleStorage)
+    {
+        public static SampleStorage Parse(string? value) => value?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "memory" or "inmemory" => SampleStorage.Memory,
+            "postgres" or "postgresql" => SampleStorage.Postgres,
+            _ => throw new InvalidOperationException($"{SampleApp.StorageKey} must be 'memory' or 'postgres' (it is '{value}')."),
+        };
+    }
 }
 
 /// <summary>Which Elastic Beanstalk tier(s) this process plays, from <c>Sample:Roles</c> ("web", "worker" or both).</summary>

@@ -78,3 +78,55 @@ public sealed class HeartbeatJobs(JobJournal journal, ILogger<HeartbeatJobs> log
 public sealed class SmtpUnavailableException(string message) : Exception(message);
 
 public sealed class PaymentDeclinedException(string message) : Exception(message);
+
+/// <summary>
+/// Builds an export for a while: the long-running job (its server shows on the Dashboard's Processing page) and the
+/// parent of a continuation that stays Awaiting meanwhile. Stops early when the job is deleted or the server stops.
+/// </summary>
+public sealed class ExportJobs(JobJournal journal, ILogger<ExportJobs> logger)
+{
+    public const string Kind = "export";
+    public const string PublishKind = "export-publish";
+
+    public void Build(int exportId, int seconds, PerformContext? context, CancellationToken cancellationToken)
+        => journal.Record(ReportJobs.JobId(context), Kind, _ =>
+        {
+            Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken).GetAwaiter().GetResult();
+            logger.LogInformation("Built export {ExportId} in {Seconds} s", exportId, seconds);
+        });
+
+    public void Publish(int exportId, PerformContext? context)
+        => journal.Record(ReportJobs.JobId(context), PublishKind, _ => logger.LogInformation("Published export {ExportId}", exportId));
+}
+
+/// <summary>Delivers a webhook to an endpoint that is down: its retries wait minutes, so it stays on the Retries page.</summary>
+public sealed class WebhookJobs(JobJournal journal)
+{
+    public const string Kind = "webhook";
+
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = new[] { 600 })]
+    public void Deliver(string url, PerformContext? context)
+        => journal.Record(ReportJobs.JobId(context), Kind, attempt =>
+            throw new HttpRequestException($"Webhook endpoint {url} refused the connection (attempt {attempt})"));
+}
+
+/// <summary>
+/// Imports an uploaded file that is not there yet on the first attempt: no automatic retries, so the job ends Failed
+/// at once; an operator's Requeue from the Dashboard then runs it again and it succeeds.
+/// </summary>
+public sealed class ImportJobs(JobJournal journal, ILogger<ImportJobs> logger)
+{
+    public const string Kind = "import";
+
+    [AutomaticRetry(Attempts = 0)]
+    public void Import(string file, PerformContext? context)
+        => journal.Record(ReportJobs.JobId(context), Kind, attempt =>
+        {
+            if (attempt == 1)
+            {
+                throw new FileNotFoundException($"Upload {file} has not arrived yet (attempt {attempt}); requeue the job once it has.", file);
+            }
+
+            logger.LogInformation("Imported {File} on attempt {Attempt}", file, attempt);
+        });
+}
