@@ -19,10 +19,6 @@ internal sealed class DeliveryChannel
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
             SingleWriter = false,
-
-            // A write wakes the blocked worker thread directly instead of through a thread-pool hop (and a read
-            // resumes a waiting writer inline): the hand-off is on every job's path.
-            AllowSynchronousContinuations = true,
         });
     }
 
