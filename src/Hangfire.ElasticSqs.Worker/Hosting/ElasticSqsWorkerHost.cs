@@ -23,7 +23,9 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
     private readonly ElasticSqsWorkerOptions _options;
     private readonly DeliveryDispatcher _dispatcher;
     private readonly ILogger _logger;
+    private readonly IHostApplicationLifetime? _lifetime;
     private BackgroundJobServer? _server;
+    private CancellationTokenRegistration _stopping;
 
     public ElasticSqsWorkerHost(IServiceProvider services, ElasticSqsStorage storage, IOptions<ElasticSqsWorkerOptions> options, DeliveryDispatcher dispatcher, ILogger<ElasticSqsWorkerHost> logger)
     {
@@ -32,6 +34,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         _options = options.Value;
         _dispatcher = dispatcher;
         _logger = logger;
+        _lifetime = services.GetService<IHostApplicationLifetime>();
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -43,6 +46,11 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         }
 
         _storage.Deliveries = new DeliveryChannel(_options.WorkerCount);
+
+        // Hosted services stop in reverse order, and the web server stops first: it waits (up to the shutdown timeout)
+        // for every request in flight, including deliveries still waiting for a worker, which would otherwise all be
+        // run before StopAsync below is reached. Refuse them with 503 as soon as the application starts stopping.
+        _stopping = _lifetime?.ApplicationStopping.Register(static dispatcher => ((DeliveryDispatcher)dispatcher!).BeginShutdown(), _dispatcher) ?? default;
         var serverOptions = new BackgroundJobServerOptions
         {
             WorkerCount = _options.WorkerCount,
@@ -88,7 +96,11 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         }
     }
 
-    public void Dispose() => _server?.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _server?.Dispose();
+    }
 
     [LoggerMessage(20, LogLevel.Information, "Hangfire.ElasticSqs worker is disabled in this process: sqsd requests pass to the application. Set {Variable}=true or ElasticSqsWorkerOptions.Enabled to run jobs here.")]
     private static partial void LogDisabled(ILogger logger, string variable);
