@@ -94,7 +94,7 @@ public sealed class DashboardBrowserTests
         var exports = new List<Dictionary<string, string>>();
         for (var i = 0; i < Topology.WorkerConcurrency; i++)
         {
-            exports.Add(await dashboard.PostApiAsync($"/exports/{100 + i}?seconds=15"));
+            exports.Add(await dashboard.PostApiAsync($"/exports/{100 + i}?seconds=20"));
         }
 
         foreach (var export in exports)
@@ -113,7 +113,7 @@ public sealed class DashboardBrowserTests
         await VisitAsync("servers", "/hangfire/servers", [Topology.WorkerServerName, "default"]);
         var home = await VisitAsync("home", "/hangfire", ["Realtime Graph", "History Graph"]);
         home.Should().NotContain("No active servers", "the web tier shares PostgreSQL with the live worker tier");
-        window.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the transient pages were captured while the exports ran");
+        window.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "the transient pages were captured while the exports ran");
 
         await VisitAsync("jobs-scheduled", "/hangfire/jobs/scheduled", ["#" + scheduled, "CleanupJobs.PurgeExpiredSessions"]);
         await VisitAsync("jobs-succeeded", "/hangfire/jobs/succeeded", ["#" + succeeded["report"], "#" + succeeded["notify"], "ReportJobs.Render"]);

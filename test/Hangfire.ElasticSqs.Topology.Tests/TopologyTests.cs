@@ -122,21 +122,34 @@ public sealed partial class TopologyTests
     [Test]
     public async Task Trigger_of_a_recurring_job_on_the_web_Dashboard_goes_through_SQS_and_the_worker_runs_it()
     {
-        var before = await RecurringAsync("heartbeat");
-        using var trigger = await Dashboard.PostFormAsync("/hangfire/recurring/trigger", [new("jobs[]", "heartbeat")]);
-        trigger.IsSuccessStatusCode.Should().BeTrue($"the Dashboard accepts the Trigger ({trigger.StatusCode})");
+        // cron.yaml also fires the heartbeat every minute; a run that the worker log shows came from a periodic task is
+        // not the Dashboard's, so trigger again (at most a few times) until the new last job is the Dashboard's own.
+        for (var attempt = 1; ; attempt++)
+        {
+            var before = await RecurringAsync("heartbeat");
+            using (var trigger = await Dashboard.PostFormAsync("/hangfire/recurring/trigger", [new("jobs[]", "heartbeat")]))
+            {
+                trigger.IsSuccessStatusCode.Should().BeTrue($"the Dashboard accepts the Trigger ({trigger.StatusCode})");
+            }
 
-        // The Dashboard's trigger creates the job in the web process: its last job changes at once, to a job that
-        // only the worker can run (the web process runs no Hangfire server).
-        var after = await Eventually.Until(() => RecurringAsync("heartbeat"), r => r.LastJobId is not null && r.LastJobId != before.LastJobId,
-            "a new last job of the heartbeat recurring job");
-        var triggered = after.LastJobId!;
-        var run = await JobPage.WaitForAsync(Dashboard, triggered, "Succeeded");
-        run.Path.Should().Equal(["Enqueued", "Processing", "Succeeded"], run.ToString());
-        ProcessedByWorker(run);
-        run.Text.Should().Contain("RecurringJobId").And.Contain("\"heartbeat\"");
-        await WorkerAnsweredAsync(triggered, "200", minimum: 1);
-        T.Worker.Output.Should().NotContain($"as job {triggered} ", "the run came from the Dashboard's Trigger, not from a cron.yaml periodic task");
+            // The trigger creates the job in the web process (its last job changes at once); only the worker can run it,
+            // as the web process runs no Hangfire server.
+            var after = await Eventually.Until(() => RecurringAsync("heartbeat"), r => r.LastJobId is not null && r.LastJobId != before.LastJobId,
+                "a new last job of the heartbeat recurring job");
+            var triggered = after.LastJobId!;
+            var run = await JobPage.WaitForAsync(Dashboard, triggered, "Succeeded");
+            if (T.Worker.Output.Contains($"as job {triggered} ", StringComparison.Ordinal) && attempt < 3)
+            {
+                continue; // that one came from cron.yaml at a minute boundary
+            }
+
+            T.Worker.Output.Should().NotContain($"as job {triggered} ", "the run came from the Dashboard's Trigger, not from a cron.yaml periodic task");
+            run.Path.Should().Equal(["Enqueued", "Processing", "Succeeded"], run.ToString());
+            ProcessedByWorker(run);
+            run.Text.Should().Contain("RecurringJobId").And.Contain("\"heartbeat\"");
+            await WorkerAnsweredAsync(triggered, "200", minimum: 1);
+            return;
+        }
     }
 
     [Test]
