@@ -14,6 +14,7 @@ public sealed class SampleProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
+    private bool _disposed;
 
     private SampleProcess(string name, Process process, Uri url)
     {
@@ -66,6 +67,8 @@ public sealed class SampleProcess : IAsyncDisposable
         var args = settings.Select(s => $"--{s.Key}={s.Value}").Append($"--urls={url}");
         var process = new Process { StartInfo = StartInfo(args, environment), EnableRaisingEvents = true };
         var sample = new SampleProcess(name, process, url);
+        // A test host killed by a hang timeout must not leave the app running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => sample.Kill();
         process.OutputDataReceived += (_, e) => sample.Collect(e.Data);
         process.ErrorDataReceived += (_, e) => sample.Collect(e.Data);
         process.Start();
@@ -91,20 +94,38 @@ public sealed class SampleProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Kill();
         try
         {
-            if (!_process.HasExited)
+            await _process.WaitForExitAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
+
+        _disposed = true;
+        _process.Dispose();
+    }
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_disposed && !_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
             }
         }
         catch (InvalidOperationException)
         {
             // Never started or already gone.
         }
-
-        _process.Dispose();
     }
 
     private static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)

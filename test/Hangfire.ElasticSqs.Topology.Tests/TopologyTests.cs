@@ -100,7 +100,7 @@ public sealed partial class TopologyTests
     [Test]
     public async Task Deleting_a_scheduled_job_on_the_web_Dashboard_keeps_the_worker_from_running_it_when_its_delayed_message_arrives()
     {
-        var cleanup = (await Dashboard.PostApiAsync("/cleanup?delaySeconds=5"))["job"];
+        var cleanup = (await Dashboard.PostApiAsync("/cleanup?delaySeconds=8"))["job"];
         var scheduled = await JobPage.WaitForAsync(Dashboard, cleanup, "Scheduled");
         var enqueueAt = EnqueueAt(scheduled.States[0]);
         (await Dashboard.GetTextAsync("/hangfire/jobs/scheduled")).Should().Contain("#" + cleanup);
@@ -110,8 +110,11 @@ public sealed partial class TopologyTests
         (await JobPage.LoadAsync(Dashboard, cleanup)).Current.Should().Be("Deleted");
         DateTimeOffset.UtcNow.Should().BeBefore(enqueueAt, "the job was deleted before its delayed message was due");
 
-        // The delayed SQS message still arrives at its time: the worker acknowledges it (200) without running the job.
-        await WorkerAnsweredAsync(cleanup, "200", minimum: 1, TimeSpan.FromSeconds(30));
+        // The delayed SQS message still arrives at its time: the worker acknowledges it (200, so sqsd deletes it) and
+        // skips it — "the job is Deleted: a duplicate delivery, not run".
+        await WorkerAnsweredAsync(cleanup, "200 Skipped", minimum: 1, TimeSpan.FromSeconds(30));
+        Regex.Matches(T.Worker.Output, $@"job {cleanup} receive \d+: [^\n]*").Select(m => m.Value).Should().AllSatisfy(
+            line => line.Should().Contain("200 Skipped"), "no delivery of the deleted job was run");
         DateTimeOffset.UtcNow.Should().BeOnOrAfter(enqueueAt.AddSeconds(-1), "the message arrived when it was due");
         await Task.Delay(TimeSpan.FromSeconds(1));
         var after = await JobPage.LoadAsync(Dashboard, cleanup);
