@@ -19,8 +19,9 @@ namespace Hangfire.ElasticSqs.Enqueue;
 /// <item>A batch of one is sent as a single <c>SendMessage</c>; entries of a batch have ids unique within it.</item>
 /// <item>Each entry's MD5s are checked; an entry SQS failed is sent once more alone when the fault was SQS's, and
 /// otherwise reported to its own caller as an <see cref="ElasticSqsSendException"/>. A batch SQS refuses as a whole
-/// for a client error (for example one entry too large) is sent again entry by entry, so the error reaches only the
-/// caller whose message caused it.</item>
+/// for what an entry contains (400, for example one entry too large) is sent again entry by entry, so the error
+/// reaches only the caller whose message caused it; throttling, credential errors and a deleted queue reach every
+/// caller of the batch as they are.</item>
 /// </list>
 /// </summary>
 internal sealed class SendBatcher
@@ -261,8 +262,7 @@ internal sealed class SendBatcher
         {
             response = await _sqs.SendMessageBatchAsync(request, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (AmazonServiceException ex) when (ex is not QueueDoesNotExistException
-            && ex.StatusCode is >= System.Net.HttpStatusCode.BadRequest and < System.Net.HttpStatusCode.InternalServerError)
+        catch (AmazonServiceException ex) when (IsRefusalOfSomeEntry(ex))
         {
             // Refused as a whole (one entry too large, one invalid): each alone, so the error reaches its own caller only.
             await Task.WhenAll(batch.Select(entry => SendAloneAsync(queue, entry, CancellationToken.None))).ConfigureAwait(false);
@@ -321,6 +321,18 @@ internal sealed class SendBatcher
             await Task.WhenAll(retries.Select(entry => SendAloneAsync(queue, entry, CancellationToken.None))).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Whether SQS refused the batch for what one of its entries contains (sending the entries alone tells whose);
+    /// not for a reason every entry shares (throttling, credentials, a deleted queue), which each caller gets as is.
+    /// </summary>
+    private static bool IsRefusalOfSomeEntry(AmazonServiceException ex)
+        => ex is not QueueDoesNotExistException
+            && ex.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.RequestEntityTooLarge
+            && ex.ErrorCode?.Contains("Throttl", StringComparison.OrdinalIgnoreCase) != true
+            && ex.ErrorCode?.Contains("AccessDenied", StringComparison.OrdinalIgnoreCase) != true
+            && ex.ErrorCode?.Contains("Signature", StringComparison.OrdinalIgnoreCase) != true
+            && ex.ErrorCode?.Contains("Token", StringComparison.OrdinalIgnoreCase) != true;
 
     private static bool TryEntry(List<Entry> batch, string? id, out Entry entry)
     {
