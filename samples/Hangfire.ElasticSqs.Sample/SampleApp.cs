@@ -27,7 +27,10 @@ public static class SampleApp
         // Both roles need the storage: the web role enqueues and shows the Dashboard, the worker runs the jobs.
         // The inner storage holds job data and history: in-memory (one process) or PostgreSQL shared by both tiers.
         builder.Services.Configure<ElasticSqsStorageOptions>(builder.Configuration.GetSection("Hangfire:ElasticSqs"));
-        var innerStorage = storage == SampleStorage.Postgres ? CreatePostgreSqlStorage(builder.Configuration) : null;
+        // `elasticsqs cron-yaml` runs at build time, without a database: Hangfire.PostgreSql would create its schema when
+        // constructed, so that command always uses the in-memory store (the recurring registrations are the same).
+        var buildTimeCommand = args is ["elasticsqs", ..];
+        var innerStorage = storage == SampleStorage.Postgres && !buildTimeCommand ? CreatePostgreSqlStorage(builder.Configuration) : null;
         builder.Services.AddHangfire((provider, configuration) => configuration.UseElasticSqsStorage(provider, innerStorage));
 
         // Job classes come from the container: Hangfire's ASP.NET Core activator resolves them per job.
