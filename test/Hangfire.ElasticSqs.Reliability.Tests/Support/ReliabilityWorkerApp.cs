@@ -83,7 +83,7 @@ public static class ReliabilityWorkerApp
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls([settings.Url, .. settings.ExtraUrls]);
         builder.Logging.ClearProviders();
-        if (console)
+        if (console || Environment.GetEnvironmentVariable("RELIABILITY_VERBOSE") == "1")
         {
             builder.Logging.AddSimpleConsole(o => o.TimestampFormat = "HH:mm:ss.fff ");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
