@@ -13,8 +13,9 @@ namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 /// messages stay invisible until the visibility timeout, then the surviving instance runs them (at-least-once).
 /// </summary>
 /// <remarks>
-/// Not with a shared PostgreSQL store: there, a redelivered job whose server died is answered 409 until the dead
-/// server's heartbeat is 5 minutes old (DeliveryDispatcher.ServerTimeout), see GUARANTEES.md.
+/// With a shared PostgreSQL store a redelivered job whose server died is answered 409 until the dead server's
+/// heartbeat is 5 minutes old (DeliveryDispatcher.ServerTimeout): the second test shows that limit and the rerun
+/// once the dead server is gone. See GUARANTEES.md, "Crash recovery with a shared inner storage".
 /// </remarks>
 [TestFixture]
 [NonParallelizable]
@@ -90,5 +91,60 @@ public sealed class WorkerKilledTests : ScenarioTest
         _ = killedAt;
         log.Delete();
         Passed();
+    }
+
+    [Test]
+    public async Task With_a_shared_store_a_killed_workers_job_is_held_with_409_until_its_server_is_known_dead_then_runs_again()
+    {
+        const string scenario = "Worker killed (shared PostgreSQL)";
+        Checks = "worker process on PostgreSQL SIGKILLed mid-job; the job's redelivery to a live worker on the same store gets 409 while the dead server's heartbeat is fresh (< 5 min); once the dead server is removed (Hangfire's server timeout, done by hand here) the redelivery runs it again and it Succeeds";
+        using var sqs = Fixture.Moto.CreateClient();
+        var queues = await WorkerQueues.CreateAsync(sqs);
+        var keys = new Keys();
+        var database = await Fixture.CreateHangfireDatabaseAsync();
+        var log = ExecutionLog.Create();
+        using var producer = new Producer(ReliabilityWorkerApp.PostgreSqlStorage(database), sqs, queues.Prefix, keys);
+        await using var victim = await WorkerProcess.StartAsync(InProcessWorker.Settings_(Fixture.Moto, queues.Prefix, keys, database, workers: 2) with { ServerName = "shared-victim" });
+        await using var survivor = await InProcessWorker.StartAsync(InProcessWorker.Settings_(Fixture.Moto, queues.Prefix, keys, database, workers: 2) with { ServerName = "shared-survivor" });
+        var jobId = producer.Enqueue(log, "shared-killed", 3000);
+
+        var message = await SqsdRequests.ReceiveAsync(sqs, queues.Url, visibilityTimeout: 3);
+        using var victimHttp = new HttpClient { BaseAddress = victim.Url };
+        var cut = victimHttp.SendAsync(SqsdRequests.Create(message.Body, SqsdRequests.Attributes(message)));
+        await Eventually.True(() => log.Starts("shared-killed") == 1, "the job to start on the victim");
+        await victim.KillAsync();
+        await FluentActions.Awaiting(() => cut).Should().ThrowAsync<HttpRequestException>();
+
+        using var survivorHttp = new HttpClient { BaseAddress = survivor.Url, Timeout = TimeSpan.FromSeconds(60) };
+        var returned = await SqsdRequests.ReceiveAsync(sqs, queues.Url, visibilityTimeout: 30);
+        int held;
+        using (var response = await survivorHttp.SendAsync(SqsdRequests.Create(returned.Body, SqsdRequests.Attributes(returned), receiveCount: 2)))
+        {
+            held = (int)response.StatusCode;
+        }
+
+        var stateWhileHeld = producer.StateOf(jobId);
+        using (var connection = producer.Storage.GetConnection())
+        {
+            var serverId = connection.GetStateData(jobId).Data["ServerId"];
+            connection.RemoveServer(serverId);
+        }
+
+        int rerun;
+        using (var response = await survivorHttp.SendAsync(SqsdRequests.Create(returned.Body, SqsdRequests.Attributes(returned), receiveCount: 3)))
+        {
+            rerun = (int)response.StatusCode;
+        }
+
+        await sqs.DeleteMessageAsync(queues.Url, returned.ReceiptHandle);
+        Numbers = $"redelivery while the dead server's heartbeat is fresh: {held} (job {stateWhileHeld}); after the dead server is removed: {rerun}, job {producer.StateOf(jobId)}; executions {log.Starts("shared-killed")} (ended {log.Ends("shared-killed")})";
+        held.Should().Be(409);
+        stateWhileHeld.Should().Be("Processing");
+        rerun.Should().Be(200);
+        producer.StateOf(jobId).Should().Be("Succeeded");
+        log.Starts("shared-killed").Should().Be(2, "the killed run and the rerun");
+        log.Ends("shared-killed").Should().Be(1);
+        log.Delete();
+        Summary.Pass(scenario, Checks, Numbers);
     }
 }
