@@ -8,8 +8,8 @@ namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 /// <summary>
 /// Load: N jobs enqueued by concurrent producers, delivered by one local sqsd (50 connections) through a
 /// round-robin proxy to two worker processes sharing one PostgreSQL inner storage. N is the 10,000 by default:
-/// measured on the 2-core CI machine at about 66 jobs/s end to end (moto is the limit), 10,000 jobs take about
-/// 2.5 minutes and the whole project about 4.5. <c>RELIABILITY_LOAD_JOBS=n</c> runs another size (e.g. 1000 for a
+/// measured on the 2-core CI machine at 56–66 jobs/s end to end (moto is the limit), 10,000 jobs take 2.5–3 minutes
+/// and the whole project about 5. <c>RELIABILITY_LOAD_JOBS=n</c> runs another size (e.g. 1000 for a
 /// quick local run).
 /// </summary>
 [TestFixture]

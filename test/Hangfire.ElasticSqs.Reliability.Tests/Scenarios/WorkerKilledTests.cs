@@ -60,7 +60,6 @@ public sealed class WorkerKilledTests : ScenarioTest
             TimeSpan.FromSeconds(30));
         await Task.Delay(500);
         await victim.KillAsync();
-        var killedAt = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
 
         await Eventually.True(() => names.All(n => log.Ends(n) >= 1), "every job to complete", TimeSpan.FromSeconds(90));
@@ -88,7 +87,6 @@ public sealed class WorkerKilledTests : ScenarioTest
         stats["Processing"].Should().Be(0);
         stats["Failed"].Should().Be(0);
         deadLetters.Should().Be(0);
-        _ = killedAt;
         log.Delete();
         Passed();
     }
