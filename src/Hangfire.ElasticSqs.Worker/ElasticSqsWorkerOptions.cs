@@ -35,6 +35,16 @@ public sealed class ElasticSqsWorkerOptions
     /// </summary>
     public TimeSpan DueTolerance { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the worker's Hangfire server records its heartbeat. Default 15 seconds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A server whose heartbeat is older than this is dead: a job it left <c>Processing</c> (the instance crashed or
+    /// was replaced) runs again when sqsd redelivers it, instead of being answered 409 until SQS moves the message to
+    /// the dead-letter queue. Longer than twice <see cref="HeartbeatInterval"/>. Default 1 minute.
+    /// </summary>
+    public TimeSpan ServerTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The server name the Dashboard's Servers page shows; the machine name when null.</summary>
     public string? ServerName { get; set; }
 
@@ -92,6 +102,16 @@ public sealed class ElasticSqsWorkerOptions
         if (DueTolerance < TimeSpan.Zero || DueTolerance > TimeSpan.FromMinutes(1))
         {
             problems.Add($"DueTolerance must be between 0 and 1 minute (it is {DueTolerance}).");
+        }
+
+        if (HeartbeatInterval < TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"HeartbeatInterval must be at least 1 second (it is {HeartbeatInterval}).");
+        }
+
+        if (ServerTimeout <= HeartbeatInterval * 2)
+        {
+            problems.Add($"ServerTimeout ({ServerTimeout}) must be longer than twice HeartbeatInterval ({HeartbeatInterval}), or live servers are taken for dead and their jobs run twice.");
         }
 
         foreach (var address in TrustedGatewayAddresses)

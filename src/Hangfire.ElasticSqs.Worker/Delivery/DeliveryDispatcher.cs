@@ -208,11 +208,8 @@ internal sealed class DeliveryDispatcher
         }
 
         var server = _storage.InnerStorage.GetMonitoringApi().Servers().FirstOrDefault(s => s.Name == serverId);
-        return server?.Heartbeat is { } heartbeat && _storage.Time.GetUtcNow().UtcDateTime - heartbeat < ServerTimeout;
+        return server?.Heartbeat is { } heartbeat && _storage.Time.GetUtcNow().UtcDateTime - heartbeat < _options.ServerTimeout;
     }
-
-    /// <summary>Hangfire's default server timeout: a server silent this long is dead.</summary>
-    private static readonly TimeSpan ServerTimeout = TimeSpan.FromMinutes(5);
 
     private static DateTime? ParseDate(IDictionary<string, string> data, string key)
         => data.TryGetValue(key, out var value) ? Hangfire.Common.JobHelper.DeserializeNullableDateTime(value) : null;

@@ -55,6 +55,8 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         {
             WorkerCount = _options.WorkerCount,
             IsLightweightServer = true,
+            HeartbeatInterval = _options.HeartbeatInterval,
+            ServerTimeout = _options.ServerTimeout,
             ServerName = _options.ServerName ?? Environment.MachineName,
             Queues = _storage.Options.Queues.Keys.Append("default").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             Activator = _services.GetService<JobActivator>(),

@@ -14,8 +14,8 @@ namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 /// </summary>
 /// <remarks>
 /// With a shared PostgreSQL store a redelivered job whose server died is answered 409 until the dead server's
-/// heartbeat is 5 minutes old (DeliveryDispatcher.ServerTimeout): the second test shows that limit and the rerun
-/// once the dead server is gone. See GUARANTEES.md, "Crash recovery with a shared inner storage".
+/// heartbeat is older than ElasticSqsWorkerOptions.ServerTimeout: the second test shows that hold and the rerun
+/// once the dead server is gone. See the README, "Guarantees and non-guarantees": "Crash recovery with a shared inner storage".
 /// </remarks>
 [TestFixture]
 [NonParallelizable]
