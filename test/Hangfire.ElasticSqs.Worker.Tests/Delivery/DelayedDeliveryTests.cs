@@ -22,7 +22,7 @@ public class DelayedDeliveryTests
             connection.GetStateData(jobId).Name.Should().Be(ScheduledState.StateName);
         }
 
-        (await host.QueueAttributesAsync())["ApproximateNumberOfMessagesDelayed"].Should().Be("1", "the first link is delayed by SQS's maximum, 900 s");
+        await Eventually.Until(async () => (await host.QueueAttributesAsync())["ApproximateNumberOfMessagesDelayed"], n => n == "1", "the first link, delayed by SQS's maximum of 900 s");
         var enqueueAt = clock.GetUtcNow().UtcDateTime; // the job's due time, as the scheduler computed it below
         using (var connection = host.Storage.GetConnection())
         {
@@ -34,7 +34,7 @@ public class DelayedDeliveryTests
         var (body, attributes) = host.SignedMessage(jobId, due: enqueueAt);
         (await host.Http.SendAsync(WorkerTestHost.SqsdRequest(body, attributes))).StatusCode.Should().Be(HttpStatusCode.OK);
         CountingJobs.RunsOf(key).Should().Be(0);
-        (await host.QueueAttributesAsync())["ApproximateNumberOfMessagesDelayed"].Should().Be("2", "the next link was sent, delayed");
+        await Eventually.Until(async () => (await host.QueueAttributesAsync())["ApproximateNumberOfMessagesDelayed"], n => n == "2", "the next link, sent delayed");
 
         // At 20 minutes the second link arrives and the job runs.
         clock.Advance(TimeSpan.FromMinutes(5));
