@@ -42,6 +42,7 @@ internal sealed class SendBatcher
     private long _singleCalls;
     private long _batchCalls;
     private long _batchedEntries;
+    private long _lingerWaits;
 
     public SendBatcher(IAmazonSQS sqs, TimeSpan linger, Func<SqsQueue, PreparedSend, CancellationToken, Task> sendSingle, Func<DateTime?, int> delaySeconds)
     {
@@ -62,6 +63,9 @@ internal sealed class SendBatcher
 
     /// <summary>Messages sent in <c>SendMessageBatch</c> calls so far.</summary>
     public long BatchedEntries => Interlocked.Read(ref _batchedEntries);
+
+    /// <summary>How many times sends had to wait for company (the linger timer was armed); a lone send never does.</summary>
+    public long LingerWaits => Interlocked.Read(ref _lingerWaits);
 
     /// <summary>Test seam: changes a batch entry just before it is sent (for example to make SQS refuse it).</summary>
     internal Action<PreparedSend, SendMessageBatchRequestEntry>? BatchEntryInterceptor { get; set; }
@@ -128,6 +132,7 @@ internal sealed class SendBatcher
             if (!lane.TimerArmed)
             {
                 lane.TimerArmed = true;
+                Interlocked.Increment(ref _lingerWaits);
                 _ = FireAfterAsync(queue, lane, Linger - waited);
             }
 
