@@ -40,7 +40,7 @@ public sealed class GracefulShutdownTests : ScenarioTest
             await using var sqsd = await Sqsd.StartAsync(sqs, queues.Url, proxy.Url, connections: 20, visibilityTimeout: 60, errorVisibilityTimeout: 1);
 
             await Eventually.True(() => names.Count(n => log.Starts(n) > 0) >= 5, "five jobs to run", TimeSpan.FromSeconds(30));
-            await Task.Delay(1000);
+            await Eventually.True(() => proxy.InFlight >= 20, "all 20 sqsd connections to carry a delivery (5 running, the rest waiting for a worker)", TimeSpan.FromSeconds(30));
             var runningAtStop = names.Where(n => log.Of(n).Any(r => r.Ended is null)).ToList();
             var before = new Dictionary<int, int>(proxy.Statuses);
             var clock = Stopwatch.StartNew();

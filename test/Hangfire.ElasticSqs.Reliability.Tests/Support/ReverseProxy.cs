@@ -35,12 +35,17 @@ public sealed class ReverseProxy : IAsyncDisposable
         Url = url;
     }
 
+    private int _inFlight;
+
     public Uri Url { get; }
 
     /// <summary>Statuses returned to the caller (sqsd), by code; 502 = upstream unreachable, 504 = read timeout.</summary>
     public ConcurrentDictionary<int, int> Statuses { get; } = new();
 
     public int Count(int status) => Statuses.GetValueOrDefault(status);
+
+    /// <summary>Requests the proxy is forwarding right now (sqsd's connections in use).</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     public string Describe() => string.Join(" ", Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
 
@@ -69,6 +74,19 @@ public sealed class ReverseProxy : IAsyncDisposable
     }
 
     private async Task ForwardAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await ForwardOnceAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ForwardOnceAsync(HttpContext context)
     {
         var upstreams = _upstreams;
         var upstream = upstreams[(int)((uint)Interlocked.Increment(ref _next) % upstreams.Length)];

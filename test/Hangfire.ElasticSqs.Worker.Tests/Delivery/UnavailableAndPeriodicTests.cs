@@ -92,11 +92,11 @@ public class UnavailableAndPeriodicTests
         new RecurringJobManager(host.Storage).AddOrUpdate<CountingJobs>("nightly report", j => j.Count(key), Cron.Daily());
 
         var taskName = Hangfire.ElasticSqs.Scheduling.CronYaml.CronYamlTaskNames.ToTaskName("nightly report");
-        var first = await host.Http.SendAsync(PeriodicRequest(taskName, "2026-11-23T03:00:00Z"));
+        var first = await host.Http.SendAsync(WorkerTestHost.PeriodicRequest(taskName, "2026-11-23T03:00:00Z"));
         first.StatusCode.Should().Be(HttpStatusCode.OK);
-        var duplicate = await host.Http.SendAsync(PeriodicRequest(taskName, "2026-11-23T03:00:00Z"));
+        var duplicate = await host.Http.SendAsync(WorkerTestHost.PeriodicRequest(taskName, "2026-11-23T03:00:00Z"));
         duplicate.StatusCode.Should().Be(HttpStatusCode.OK);
-        var unknown = await host.Http.SendAsync(PeriodicRequest("no-such-task", "2026-11-23T03:00:00Z"));
+        var unknown = await host.Http.SendAsync(WorkerTestHost.PeriodicRequest("no-such-task", "2026-11-23T03:00:00Z"));
         unknown.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         var triggered = await host.ReceiveAsync();
@@ -131,18 +131,5 @@ public class UnavailableAndPeriodicTests
         {
             Environment.SetEnvironmentVariable(ElasticSqsWorkerOptions.EnableVariable, previous);
         }
-    }
-
-    private static HttpRequestMessage PeriodicRequest(string taskName, string scheduledAt)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/periodic-tasks") { Content = new ByteArrayContent([]) };
-        request.Headers.TryAddWithoutValidation("User-Agent", "aws-sqsd/3.0.4");
-        request.Headers.Add("X-Aws-Sqsd-Msgid", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Aws-Sqsd-Receive-Count", "1");
-        request.Headers.Add("X-Aws-Sqsd-Taskname", taskName);
-        request.Headers.Add("X-Aws-Sqsd-Scheduled-At", scheduledAt);
-        request.Headers.Add("X-Aws-Sqsd-Path", "/periodic-tasks");
-        request.Headers.ConnectionClose = true;
-        return request;
     }
 }

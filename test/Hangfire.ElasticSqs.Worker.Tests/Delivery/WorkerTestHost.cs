@@ -137,6 +137,20 @@ internal sealed class WorkerTestHost : IAsyncDisposable
         return request;
     }
 
+    /// <summary>A cron.yaml periodic task exactly as sqsd POSTs it: empty body, Taskname, Scheduled-At, Connection: close.</summary>
+    public static HttpRequestMessage PeriodicRequest(string taskName, string scheduledAt)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/periodic-tasks") { Content = new ByteArrayContent([]) };
+        request.Headers.TryAddWithoutValidation("User-Agent", "aws-sqsd/3.0.4");
+        request.Headers.Add("X-Aws-Sqsd-Msgid", Guid.NewGuid().ToString());
+        request.Headers.Add("X-Aws-Sqsd-Receive-Count", "1");
+        request.Headers.Add("X-Aws-Sqsd-Taskname", taskName);
+        request.Headers.Add("X-Aws-Sqsd-Scheduled-At", scheduledAt);
+        request.Headers.Add("X-Aws-Sqsd-Path", "/periodic-tasks");
+        request.Headers.ConnectionClose = true;
+        return request;
+    }
+
     /// <summary>A correctly signed message for a job of this host's store, as the storage itself would build it.</summary>
     public (string Body, Dictionary<string, string> Attributes) SignedMessage(string jobId, int retry = 0, DateTime? due = null, string? body = null)
     {

@@ -105,7 +105,7 @@ public class RecurringJobsThroughSqsTests
 
         // A cron.yaml task for the same job is refused, so the job is never triggered by both.
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
-        using var request = PeriodicRequest("every-minute", "2026-11-23T03:00:00Z");
+        using var request = WorkerTestHost.PeriodicRequest("every-minute", "2026-11-23T03:00:00Z");
         var response = await http.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
@@ -133,18 +133,5 @@ public class RecurringJobsThroughSqsTests
 
         messages.Should().ContainSingle().Which.Body.Should().Contain(marker);
         RecurringJob(host, "due-but-cron-yaml").LastJobId.Should().BeNull("nothing but a cron.yaml periodic task triggers recurring jobs in this mode");
-    }
-
-    private static HttpRequestMessage PeriodicRequest(string taskName, string scheduledAt)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/periodic-tasks") { Content = new ByteArrayContent([]) };
-        request.Headers.TryAddWithoutValidation("User-Agent", "aws-sqsd/3.0.4");
-        request.Headers.Add("X-Aws-Sqsd-Msgid", Guid.NewGuid().ToString());
-        request.Headers.Add("X-Aws-Sqsd-Receive-Count", "1");
-        request.Headers.Add("X-Aws-Sqsd-Taskname", taskName);
-        request.Headers.Add("X-Aws-Sqsd-Scheduled-At", scheduledAt);
-        request.Headers.Add("X-Aws-Sqsd-Path", "/periodic-tasks");
-        request.Headers.ConnectionClose = true;
-        return request;
     }
 }
