@@ -23,8 +23,10 @@ namespace Hangfire.ElasticSqs;
 public sealed class ElasticSqsStorage : JobStorage, IDisposable
 {
     internal const string FetchedJobFeature = "TransactionalAcknowledge:" + nameof(ElasticSqsFetchedJob);
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
     private readonly Lazy<string> _storeId;
     private readonly OutboxSweeper? _sweeper;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the storage over <paramref name="innerStorage"/>, validating <paramref name="options"/>.</summary>
     /// <param name="innerStorage">Holds job data and history: Hangfire.InMemory for one process, a shared database (e.g. Hangfire.PostgreSql) when web and worker tiers are separate.</param>
@@ -59,6 +61,12 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger);
         Outbox = new Outbox(innerStorage, publisher, Options, Time, LoggerFactory.CreateLogger<Outbox>());
         Monitor = new Dashboard.SqsMonitor(this);
+        _logger = LoggerFactory.CreateLogger<ElasticSqsStorage>();
+        BackgroundSends = new BackgroundSends(Outbox, OnBackgroundSendFailed);
+
+        // A program that enqueues and exits (a console tool, a script) must not leave its messages to a sweeper, or,
+        // on a store of its own, lose them: the process waits for the sends under way.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         Dashboard.ElasticSqsDashboard.Register();
         if (Options.EnableOutboxSweeper)
         {
@@ -88,6 +96,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     internal Dashboard.SqsMonitor Monitor { get; }
 
     internal JobMessagePublisher Publisher => Outbox.Publisher;
+
+    /// <summary>Sends of committed enqueues that the caller did not wait for (<see cref="SendFailureMode.KeepPending"/>).</summary>
+    internal BackgroundSends BackgroundSends { get; }
 
     /// <summary>Identity of the inner storage, written into every message's envelope.</summary>
     internal string StoreId => _storeId.Value;
@@ -147,6 +158,30 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     /// <inheritdoc />
     public override string ToString() => $"ElasticSqs over {InnerStorage}";
 
-    /// <summary>Stops the outbox sweeper. The inner storage is not disposed: it belongs to the caller.</summary>
-    public void Dispose() => _sweeper?.Dispose();
+    /// <summary>
+    /// Waits (up to 10 seconds) for the job messages still being sent, then stops the outbox sweeper. The inner
+    /// storage is not disposed: it belongs to the caller.
+    /// </summary>
+    public void Dispose()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        DrainSends();
+        _sweeper?.Dispose();
+    }
+
+    private void OnProcessExit(object? sender, EventArgs e) => DrainSends();
+
+    private void DrainSends()
+    {
+        if (!BackgroundSends.WaitIdle(DrainTimeout))
+        {
+            _logger.LogWarning("{Count} job message(s) were still being sent to SQS when the storage stopped; their outbox records remain and a sweeper sends them", BackgroundSends.UnderWay);
+        }
+    }
+
+    private void OnBackgroundSendFailed(PreparedSend send, Exception error)
+    {
+        Monitor.RecordError($"sending job {send.Pending.JobId} to queue '{send.Pending.Queue}'", error);
+        _logger.LogWarning(error, "Job {JobId} is stored but its message could not be sent to SQS queue {Queue} yet; the outbox sweeper will send it", send.Pending.JobId, send.Pending.Queue);
+    }
 }

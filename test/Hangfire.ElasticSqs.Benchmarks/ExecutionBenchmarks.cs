@@ -207,6 +207,7 @@ internal static class ExecutionBenchmarks
         })).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
+        await storage.BackgroundSends.WhenIdleAsync(); // enqueues return before their messages are sent
         standIn.Capture = null;
         storage.Outbox.FlushClears(); // no outbox bookkeeping left running into the measured part
         await Task.Yield();

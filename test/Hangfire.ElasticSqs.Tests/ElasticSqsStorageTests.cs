@@ -47,6 +47,7 @@ public class ElasticSqsStorageTests
 
         using var connection = storage.GetConnection();
         connection.GetStateData(jobId).Name.Should().Be(EnqueuedState.StateName);
+        await storage.BackgroundSends.WhenIdleAsync();
         storage.Outbox.PendingCount().Should().Be(0, "the outbox record is cleared once SQS accepted the message");
     }
 
@@ -137,6 +138,7 @@ public class ElasticSqsStorageTests
 
         var received = messages.Select(m => m.MessageAttributes[MessageAttributeNames.JobId].StringValue).ToList();
         received.Should().BeEquivalentTo(ids).And.OnlyHaveUniqueItems();
+        await storage.BackgroundSends.WhenIdleAsync();
         storage.Outbox.PendingCount().Should().Be(0);
     }
 

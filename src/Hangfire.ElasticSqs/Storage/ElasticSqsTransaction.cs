@@ -3,7 +3,6 @@ using Hangfire.Common;
 using Hangfire.ElasticSqs.Enqueue;
 using Hangfire.States;
 using Hangfire.Storage;
-using Microsoft.Extensions.Logging;
 
 namespace Hangfire.ElasticSqs.Storage;
 
@@ -132,6 +131,15 @@ internal sealed class ElasticSqsTransaction : JobStorageTransaction
 
     private void Send(List<PreparedSend> prepared)
     {
+        if (_storage.Options.SendFailureMode == SendFailureMode.KeepPending)
+        {
+            // The records are committed: the job cannot be lost, and a failed send could not be reported to the
+            // caller anyway. So the caller does not wait for SQS; a failed send stays in the outbox for the sweeper.
+            _storage.BackgroundSends.Start(prepared);
+            return;
+        }
+
+        // Throw: the caller must learn whether SQS took the message, so it waits for the answer.
         var failures = _storage.Outbox.SendAsync(prepared, CancellationToken.None).GetAwaiter().GetResult();
         if (failures.Count == 0)
         {
@@ -143,20 +151,11 @@ internal sealed class ElasticSqsTransaction : JobStorageTransaction
             _storage.Monitor.RecordError($"sending job {send.Pending.JobId} to queue '{send.Pending.Queue}'", error);
         }
 
+        _storage.Outbox.FailJobs(failures);
         var first = failures[0];
-        if (_storage.Options.SendFailureMode == SendFailureMode.Throw)
-        {
-            _storage.Outbox.FailJobs(failures);
-            throw new ElasticSqsSendException(
-                $"Job {first.Send.Pending.JobId} was not enqueued: its message could not be sent to SQS ({first.Error.Message}). The job was moved to the Failed state.",
-                first.Error);
-        }
-
-        var logger = _storage.LoggerFactory.CreateLogger<ElasticSqsTransaction>();
-        foreach (var (send, error) in failures)
-        {
-            logger.LogWarning(error, "Job {JobId} is stored but its message could not be sent to SQS queue {Queue} yet; the outbox sweeper will send it", send.Pending.JobId, send.Pending.Queue);
-        }
+        throw new ElasticSqsSendException(
+            $"Job {first.Send.Pending.JobId} was not enqueued: its message could not be sent to SQS ({first.Error.Message}). The job was moved to the Failed state.",
+            first.Error);
     }
 
     private int RetryCountOf(PendingSend send)

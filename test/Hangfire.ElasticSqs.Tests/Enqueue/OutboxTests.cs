@@ -27,6 +27,7 @@ public class OutboxTests
         });
         var client = new BackgroundJobClient(storage);
         var before = client.Enqueue(() => TestJobs.Work(0)); // resolves and caches the queue URL
+        await storage.BackgroundSends.WhenIdleAsync(); // sent before SQS goes down
 
         await _bed.Moto.StopAsync();
         var during = Enumerable.Range(1, 5).Select(i => client.Enqueue(() => TestJobs.Work(i))).ToList();

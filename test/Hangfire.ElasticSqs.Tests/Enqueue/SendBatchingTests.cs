@@ -39,6 +39,7 @@ public class SendBatchingTests
         storage.Publisher.Batcher.BatchedEntries.Should().BeGreaterThan(sqs.BatchCalls, "a batch carries several messages");
         sqs.MaxBatchEntries.Should().BeLessThanOrEqualTo(10);
         sqs.SingleCalls.Should().BeLessThan(96);
+        await storage.BackgroundSends.WhenIdleAsync();
         storage.Outbox.PendingCount().Should().Be(0, "every batched send cleared its outbox record");
     }
 
@@ -50,10 +51,14 @@ public class SendBatchingTests
         var storage = _bed.CreateStorage(o => o.SendBatchLinger = TimeSpan.FromSeconds(1), sqs: sqs);
         var client = new BackgroundJobClient(storage);
         client.Enqueue(() => TestJobs.Work(0)); // warms up: resolves the queue URL
+        await storage.BackgroundSends.WhenIdleAsync();
 
+        // One at a time: each send finds no other in flight (an enqueue does not wait for its send, so without the
+        // wait these would be concurrent sends, which are coalesced).
         for (var i = 1; i <= 3; i++)
         {
             client.Enqueue(() => TestJobs.Work(i));
+            await storage.BackgroundSends.WhenIdleAsync();
         }
 
         sqs.SingleCalls.Should().Be(4);
