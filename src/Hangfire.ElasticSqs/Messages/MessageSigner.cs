@@ -93,32 +93,85 @@ internal sealed class MessageSigner
 
     // The signed bytes: "v1\n<key id>\n" + "name=value\n" per signed attribute (absent ones as "name\n"),
     // then the body. Binding the key id stops a signature being replayed under another key's name.
+    // This runs for every delivery: the header is encoded straight into a stack buffer and hashed, then the body, by a
+    // keyed HMAC reused on this thread (a one-shot HMACSHA256.HashData sets the key up again each time: twice the cost).
     private static void Compute(byte[] key, string keyId, ReadOnlySpan<byte> body, Func<string, string?> attribute, Span<byte> mac)
     {
-        var header = new StringBuilder(128).Append(Version).Append('\n').Append(keyId).Append('\n');
+        var length = Version.Length + 1 + Encoding.UTF8.GetByteCount(keyId) + 1;
         foreach (var name in MessageAttributeNames.Signed)
         {
-            header.Append(name);
+            length += name.Length + 1;
             if (attribute(name) is { } value)
             {
-                header.Append('=').Append(value);
+                length += 1 + Encoding.UTF8.GetByteCount(value);
             }
-
-            header.Append('\n');
         }
 
-        var headerText = header.ToString();
-        var headerLength = Encoding.UTF8.GetByteCount(headerText);
-        var buffer = ArrayPool<byte>.Shared.Rent(headerLength + body.Length);
+        byte[]? rented = null;
+        var header = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            Encoding.UTF8.GetBytes(headerText, buffer);
-            body.CopyTo(buffer.AsSpan(headerLength));
-            HMACSHA256.HashData(key, buffer.AsSpan(0, headerLength + body.Length), mac);
+            var written = Write(header, 0, Version);
+            header[written++] = (byte)'\n';
+            written = Write(header, written, keyId);
+            header[written++] = (byte)'\n';
+            foreach (var name in MessageAttributeNames.Signed)
+            {
+                written = Write(header, written, name);
+                if (attribute(name) is { } value)
+                {
+                    header[written++] = (byte)'=';
+                    written = Write(header, written, value);
+                }
+
+                header[written++] = (byte)'\n';
+            }
+
+            var hmac = KeyedHmac(key);
+            hmac.AppendData(header[..written]);
+            hmac.AppendData(body);
+            if (!hmac.TryGetHashAndReset(mac, out var macLength) || macLength != mac.Length)
+            {
+                throw new CryptographicException("HMAC-SHA256 did not produce 32 bytes.");
+            }
+        }
+        catch
+        {
+            // A failure part-way leaves the instance holding partial input: never reuse it.
+            t_hmac?.Dispose();
+            t_hmac = null;
+            t_hmacKey = null;
+            throw;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
+    }
+
+    private static int Write(Span<byte> buffer, int offset, string text) => offset + Encoding.UTF8.GetBytes(text, buffer[offset..]);
+
+    // One keyed HMAC per thread, for the key last used on it (normally the one signing key): IncrementalHash is not
+    // thread-safe, and a thread finishes each computation (TryGetHashAndReset) before it starts the next.
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    [ThreadStatic]
+    private static byte[]? t_hmacKey;
+
+    private static IncrementalHash KeyedHmac(byte[] key)
+    {
+        if (t_hmac is { } cached && ReferenceEquals(t_hmacKey, key))
+        {
+            return cached;
+        }
+
+        t_hmac?.Dispose();
+        t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        t_hmacKey = key;
+        return t_hmac;
     }
 }

@@ -74,4 +74,63 @@ public class MessageSignerTests
 
         both.Verify(Body, Attribute, relabelled).Should().BeFalse();
     }
+
+    [Test]
+    public void The_signature_is_hmac_sha256_over_the_documented_canonical_bytes()
+    {
+        // A known-answer check, computed here without the signer: "v1\n<key id>\n", each signed attribute in ordinal
+        // order as "name=value\n" (absent: "name\n"), then the exact body. Changing this breaks every queued message.
+        var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
+        var canonical = $"v1\n{TestKeys.CurrentId}\nhangfire-due\nhangfire-job-id=42\nhangfire-retry=0\n";
+        var expected = System.Security.Cryptography.HMACSHA256.HashData(
+            Convert.FromBase64String(TestKeys.Current), (byte[])[.. Encoding.UTF8.GetBytes(canonical), .. Body]);
+
+        signer.Sign(Body, Attribute).Should().Be($"v1:{TestKeys.CurrentId}:{Convert.ToBase64String(expected)}");
+    }
+
+    [Test]
+    public void Long_and_non_ascii_attribute_values_are_signed_as_utf8()
+    {
+        // Past the 512-byte stack buffer the header goes through a pooled array; both paths must sign the same bytes.
+        var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
+        var longId = "é" + new string('7', 600);
+        string? Long(string name) => name == MessageAttributeNames.JobId ? longId : Attribute(name);
+        var canonical = $"v1\n{TestKeys.CurrentId}\nhangfire-due\nhangfire-job-id={longId}\nhangfire-retry=0\n";
+        var expected = System.Security.Cryptography.HMACSHA256.HashData(
+            Convert.FromBase64String(TestKeys.Current), (byte[])[.. Encoding.UTF8.GetBytes(canonical), .. Body]);
+
+        var signature = signer.Sign(Body, Long);
+        signature.Should().Be($"v1:{TestKeys.CurrentId}:{Convert.ToBase64String(expected)}");
+        signer.Verify(Body, Long, signature).Should().BeTrue();
+        signer.Verify(Body, Attribute, signature).Should().BeFalse();
+    }
+
+    [Test]
+    public void Signers_and_keys_used_alternately_on_many_threads_never_mix_up_keys()
+    {
+        // The keyed HMAC is cached per thread for the key last used: switching key or signer must rekey it.
+        var current = Signer((TestKeys.CurrentId, TestKeys.Current));
+        var previous = Signer((TestKeys.PreviousId, TestKeys.Previous));
+        var both = Signer((TestKeys.CurrentId, TestKeys.Current), (TestKeys.PreviousId, TestKeys.Previous));
+        var byCurrent = current.Sign(Body, Attribute);
+        var byPrevious = previous.Sign(Body, Attribute);
+        var failures = 0;
+
+        Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var ok = (i % 4) switch
+            {
+                0 => both.Verify(Body, Attribute, byCurrent) && !previous.Verify(Body, Attribute, byCurrent),
+                1 => both.Verify(Body, Attribute, byPrevious) && !current.Verify(Body, Attribute, byPrevious),
+                2 => current.Sign(Body, Attribute) == byCurrent,
+                _ => previous.Sign(Body, Attribute) == byPrevious,
+            };
+            if (!ok)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+
+        failures.Should().Be(0);
+    }
 }
