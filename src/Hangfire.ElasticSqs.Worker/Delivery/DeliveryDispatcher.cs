@@ -151,17 +151,20 @@ internal sealed class DeliveryDispatcher
         _waiting.TryAdd(delivery, 0);
         try
         {
-            if (_stopping || !await _storage.Deliveries.TryWriteAsync(delivery, _options.HandOffTimeout, CancellationToken.None).ConfigureAwait(false))
+            if (_stopping)
             {
                 delivery.TryAbandon();
                 return new(DeliveryStatus.Unavailable, "no worker free in time", jobId);
             }
 
+            _storage.Deliveries.Write(delivery);
             var completion = delivery.Completion.Task;
             try
             {
-                // WaitAsync disposes its timer when the job completes first (a Task.Delay per delivery would keep
-                // a timer alive for the whole HandOffTimeout: thousands of them at full rate).
+                // One bound for the whole hand-off: a delivery no worker has taken within HandOffTimeout is abandoned,
+                // whether all workers were busy or none is running. WaitAsync disposes its timer when the job completes
+                // first (a Task.Delay per delivery would keep a timer alive for the whole HandOffTimeout: thousands of
+                // them at full rate).
                 await completion.WaitAsync(_options.HandOffTimeout, _storage.Time).ConfigureAwait(false);
             }
             catch (TimeoutException) when (delivery.TryAbandon())

@@ -1,48 +1,54 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace Hangfire.ElasticSqs.Delivery;
 
 /// <summary>
 /// The channel bridge: the sqsd endpoint writes deliveries, and <c>FetchNextJob</c> of the Hangfire workers on this
-/// storage reads them, so jobs run in Hangfire's real <c>Worker</c> with every filter and state change. Bounded, so a
-/// flood of requests waits (and times out with 503) instead of piling up in memory.
+/// storage takes them, so jobs run in Hangfire's real <c>Worker</c> with every filter and state change.
 /// </summary>
+/// <remarks>
+/// <para>
+/// A write never waits. The endpoint bounds the whole hand-off instead: a delivery no worker has taken within the
+/// hand-off timeout is abandoned (503), and a worker that reaches it later skips it. So a flood of requests still
+/// waits at most that long and is refused, and what waits is held by requests already in flight (sqsd's
+/// <c>HttpConnections</c>), not by an unbounded producer.
+/// </para>
+/// <para>
+/// Why not a bounded <c>System.Threading.Channels</c> channel, as before: a writer parked on a full channel was resumed
+/// through the thread pool when a worker made room (one extra thread hop per delivery under load, on top of the one
+/// for the outcome), each parked write carried its own linked token and timer, and a worker blocked on
+/// <c>ReadAsync().AsTask()</c> was woken through the thread pool too. Here a worker blocks on a semaphore that a write
+/// releases directly.
+/// </para>
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds no OS handle unless AvailableWaitHandle is read, which this class never does; the channel lives as long as its storage.")]
 internal sealed class DeliveryChannel
 {
-    private readonly Channel<JobDelivery> _channel;
+    private readonly ConcurrentQueue<JobDelivery> _queue = new();
 
+    // Counts the deliveries in _queue, so a worker blocks exactly while there is nothing to take.
+    private readonly SemaphoreSlim _available = new(0, int.MaxValue);
+
+    /// <summary>Creates the channel for a server of <paramref name="capacity"/> workers.</summary>
+    /// <param name="capacity">How many workers read the channel: as many deliveries are taken at once, the others wait their turn in order.</param>
     public DeliveryChannel(int capacity)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Capacity = capacity;
-        _channel = Channel.CreateBounded<JobDelivery>(new BoundedChannelOptions(capacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = false,
-            SingleWriter = false,
-        });
     }
 
+    /// <summary>How many workers read the channel.</summary>
     public int Capacity { get; }
 
-    /// <summary>Hands a delivery over; false when the channel stayed full for <paramref name="timeout"/>.</summary>
-    public async ValueTask<bool> TryWriteAsync(JobDelivery delivery, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (_channel.Writer.TryWrite(delivery))
-        {
-            return true;
-        }
+    /// <summary>Deliveries written and not yet taken or skipped (including abandoned ones a worker has not reached).</summary>
+    public int Count => _queue.Count;
 
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
-        try
-        {
-            await _channel.Writer.WriteAsync(delivery, timeoutSource.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
+    /// <summary>Hands a delivery over, in order; the endpoint abandons it if no worker takes it in time.</summary>
+    public void Write(JobDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        _queue.Enqueue(delivery);
+        _available.Release();
     }
 
     /// <summary>Blocks until a delivery no one abandoned is available; throws when <paramref name="cancellationToken"/> fires.</summary>
@@ -50,12 +56,10 @@ internal sealed class DeliveryChannel
     {
         while (true)
         {
-            if (!_channel.Reader.TryRead(out var delivery))
-            {
-                delivery = _channel.Reader.ReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult();
-            }
+            _available.Wait(cancellationToken);
 
-            if (delivery.TryTake())
+            // Every Release follows an Enqueue, so a successful Wait always finds an item.
+            if (_queue.TryDequeue(out var delivery) && delivery.TryTake())
             {
                 return delivery;
             }

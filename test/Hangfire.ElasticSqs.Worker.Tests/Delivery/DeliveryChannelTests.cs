@@ -1,0 +1,126 @@
+using Hangfire.ElasticSqs.Delivery;
+using Hangfire.ElasticSqs.Storage;
+
+namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
+
+/// <summary>The channel bridge's hand-off (endpoint → Hangfire worker) and the fetched job's acknowledge, in isolation.</summary>
+public class DeliveryChannelTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    [Test]
+    public void Deliveries_are_taken_in_the_order_written_and_abandoned_ones_are_skipped()
+    {
+        var channel = new DeliveryChannel(capacity: 2);
+        var first = new JobDelivery("1", "default");
+        var abandoned = new JobDelivery("2", "default");
+        var third = new JobDelivery("3", "default");
+        channel.Write(first);
+        channel.Write(abandoned);
+        channel.Write(third);
+        abandoned.TryAbandon().Should().BeTrue();
+
+        channel.Take(CancellationToken.None).Should().BeSameAs(first);
+        channel.Take(CancellationToken.None).Should().BeSameAs(third);
+        channel.Count.Should().Be(0);
+        abandoned.TryTake().Should().BeFalse("a worker never runs a delivery the endpoint gave up on");
+        first.TryAbandon().Should().BeFalse("the endpoint cannot abandon a delivery a worker has taken");
+    }
+
+    [Test]
+    public async Task Writes_beyond_the_worker_count_never_wait()
+    {
+        var channel = new DeliveryChannel(capacity: 1);
+        for (var i = 0; i < 100; i++)
+        {
+            channel.Write(new JobDelivery(i.ToString(System.Globalization.CultureInfo.InvariantCulture), "default"));
+        }
+
+        channel.Count.Should().Be(100);
+        var taken = await Task.Run(() => channel.Take(CancellationToken.None)).WaitAsync(Deadline);
+        taken.JobId.Should().Be("0");
+    }
+
+    [Test]
+    public async Task A_waiting_worker_gets_the_next_write()
+    {
+        var channel = new DeliveryChannel(capacity: 1);
+        var worker = Task.Run(() => channel.Take(CancellationToken.None));
+        var delivery = new JobDelivery("7", "default");
+
+        channel.Write(delivery);
+
+        (await worker.WaitAsync(Deadline)).Should().BeSameAs(delivery);
+    }
+
+    [Test]
+    public async Task A_waiting_worker_stops_when_its_token_fires()
+    {
+        var channel = new DeliveryChannel(capacity: 1);
+        using var stopping = new CancellationTokenSource();
+        var worker = Task.Run(() => channel.Take(stopping.Token));
+
+        await stopping.CancelAsync();
+
+        await FluentActions.Awaiting(() => worker.WaitAsync(Deadline)).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Test]
+    public void The_transactional_acknowledge_answers_only_when_the_worker_lets_go_of_the_job()
+    {
+        var delivery = new JobDelivery("9", "default");
+        var fetched = new ElasticSqsFetchedJob(null!, delivery); // the storage is used only by the non-transactional acknowledge
+
+        fetched.Acknowledge();
+        delivery.Completion.Task.IsCompleted.Should().BeFalse("the answer is not written from inside the storage transaction");
+
+        fetched.RemoveFromQueue();
+        delivery.Completion.Task.Result.Should().Be(DeliveryOutcome.Acknowledged);
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void An_acknowledge_is_final_and_an_unacknowledged_job_is_given_back(bool acknowledged)
+    {
+        var delivery = new JobDelivery("9", "default");
+        var fetched = new ElasticSqsFetchedJob(null!, delivery);
+        if (acknowledged)
+        {
+            fetched.Acknowledge();
+        }
+
+        fetched.Requeue();
+        fetched.Dispose();
+
+        delivery.Completion.Task.Result.Should().Be(acknowledged ? DeliveryOutcome.Acknowledged : DeliveryOutcome.Requeued);
+    }
+
+    [Test]
+    public async Task The_endpoints_continuation_runs_on_the_thread_that_lets_go_of_the_job()
+    {
+        // No thread-pool hop between the worker's acknowledge and the HTTP answer.
+        var delivery = new JobDelivery("9", "default");
+        var fetched = new ElasticSqsFetchedJob(null!, delivery);
+        var continuedOn = new TaskCompletionSource<int>();
+        var endpoint = Continue(delivery, continuedOn);
+        int workerThread = 0;
+
+        var worker = new Thread(() =>
+        {
+            workerThread = Environment.CurrentManagedThreadId;
+            fetched.Acknowledge();
+            fetched.Dispose();
+        });
+        worker.Start();
+        worker.Join();
+
+        await endpoint.WaitAsync(Deadline);
+        (await continuedOn.Task).Should().Be(workerThread);
+
+        static async Task Continue(JobDelivery delivery, TaskCompletionSource<int> continuedOn)
+        {
+            await delivery.Completion.Task.ConfigureAwait(false);
+            continuedOn.SetResult(Environment.CurrentManagedThreadId);
+        }
+    }
+}
