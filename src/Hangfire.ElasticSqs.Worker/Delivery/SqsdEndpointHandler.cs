@@ -104,8 +104,28 @@ internal sealed partial class SqsdEndpointHandler
             return null;
         }
 
-        // ArrayBufferWriter refuses a capacity of 0: an empty body (Content-Length: 0) would throw and answer 500.
-        var buffer = new ArrayBufferWriter<byte>(request.ContentLength is long length and > 0 ? (int)length : 4096);
+        if (request.ContentLength is long declared)
+        {
+            // sqsd always sends Content-Length: read straight into an array of that size (no growing buffer, no copy).
+            // The server enforces the declared length, so a short body ends the request with an error, never a gap.
+            var body = new byte[declared];
+            var filled = 0;
+            while (filled < body.Length)
+            {
+                var read = await request.Body.ReadAsync(body.AsMemory(filled), CancellationToken.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return body[..filled];
+                }
+
+                filled += read;
+            }
+
+            return body;
+        }
+
+        // ArrayBufferWriter refuses a capacity of 0, hence the default for a body of unknown length.
+        var buffer = new ArrayBufferWriter<byte>(4096);
         while (true)
         {
             var memory = buffer.GetMemory(4096);

@@ -44,6 +44,39 @@ public class SqsdEndpointContractTests
     }
 
     [Test]
+    public async Task A_body_sent_chunked_without_content_length_is_read_whole()
+    {
+        // sqsd sends Content-Length; a proxy may re-frame the body as chunks. Both read paths must see the same bytes.
+        var key = Guid.NewGuid().ToString();
+        var jobId = _host.Client.Enqueue<CountingJobs>(j => j.Count(key));
+
+        var response = await _host.DeliverAsync(await _host.ReceiveAsync(), request =>
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes(request.Content!.ReadAsStringAsync().GetAwaiter().GetResult());
+            request.Content = new StreamContent(new TrickleStream(body));
+            request.Headers.TransferEncodingChunked = true;
+        });
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _host.StateOf(jobId).Should().Be(SucceededState.StateName);
+        CountingJobs.RunsOf(key).Should().Be(1);
+    }
+
+    /// <summary>A read-only stream that hands out at most 7 bytes per read, so the body arrives in many chunks.</summary>
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, 7));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, 7)]);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => base.ReadAsync(buffer, offset, Math.Min(count, 7), cancellationToken);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => base.ReadAsync(buffer[..Math.Min(buffer.Length, 7)], cancellationToken);
+    }
+
+    [Test]
     public async Task A_duplicate_of_a_finished_job_is_acknowledged_without_running()
     {
         var key = Guid.NewGuid().ToString();
