@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Hangfire.ElasticSqs.Delivery;
 using Hangfire.ElasticSqs.Enqueue;
@@ -19,7 +18,6 @@ internal sealed class DeliveryDispatcher
     private readonly ElasticSqsWorkerOptions _options;
     private readonly JobImporter _importer;
     private readonly InFlightJobs _inFlight = new();
-    private readonly ConcurrentDictionary<JobDelivery, byte> _waiting = new();
     private volatile bool _stopping;
 
     public DeliveryDispatcher(ElasticSqsStorage storage, ElasticSqsWorkerOptions options)
@@ -35,11 +33,15 @@ internal sealed class DeliveryDispatcher
     public void BeginShutdown()
     {
         _stopping = true;
-        foreach (var delivery in _waiting.Keys)
+
+        // Every delivery no worker has taken is still in the channel (a write that races with this is given back by
+        // HandOffAsync's own check after writing). Their requests are answered on the thread pool, not on the thread
+        // that stops the application.
+        foreach (var delivery in _storage.Deliveries.Pending())
         {
             if (delivery.TryAbandon())
             {
-                delivery.Completion.TrySetResult(DeliveryOutcome.Requeued);
+                ThreadPool.UnsafeQueueUserWorkItem(static d => d.Completion.TrySetResult(DeliveryOutcome.Requeued), delivery, preferLocal: false);
             }
         }
     }
@@ -86,7 +88,7 @@ internal sealed class DeliveryDispatcher
 
         try
         {
-            var skip = await CheckStateAsync(jobId, envelope.Queue, due).ConfigureAwait(false);
+            var skip = await CheckStateAsync(jobId, envelope.Queue, due).ConfigureAwait(false); // synchronous unless re-sent
             if (skip is { Status: DeliveryStatus.Skipped })
             {
                 ForgetQueueEntry(jobId, envelope.Queue); // The Enqueued page must not list a job that will never run.
@@ -105,7 +107,7 @@ internal sealed class DeliveryDispatcher
     }
 
     /// <summary>Null when the job should run now; otherwise why it does not.</summary>
-    private async Task<DeliveryResult?> CheckStateAsync(string jobId, string queue, DateTime? due)
+    private async ValueTask<DeliveryResult?> CheckStateAsync(string jobId, string queue, DateTime? due)
     {
         using var connection = _storage.InnerStorage.GetConnection();
         var state = connection.GetStateData(jobId);
@@ -147,44 +149,41 @@ internal sealed class DeliveryDispatcher
 
     private async Task<DeliveryResult> HandOffAsync(string jobId, string queue)
     {
+        if (_stopping)
+        {
+            return new(DeliveryStatus.Unavailable, "shutting down", jobId);
+        }
+
         var delivery = new JobDelivery(jobId, queue);
-        _waiting.TryAdd(delivery, 0);
+        _storage.Deliveries.Write(delivery);
+        if (_stopping && delivery.TryAbandon())
+        {
+            // BeginShutdown ran between the check above and the write, and may have missed this delivery.
+            return new(DeliveryStatus.Unavailable, "shutting down", jobId);
+        }
+
+        var completion = delivery.Completion.Task;
         try
         {
-            if (_stopping)
-            {
-                delivery.TryAbandon();
-                return new(DeliveryStatus.Unavailable, "no worker free in time", jobId);
-            }
-
-            _storage.Deliveries.Write(delivery);
-            var completion = delivery.Completion.Task;
-            try
-            {
-                // One bound for the whole hand-off: a delivery no worker has taken within HandOffTimeout is abandoned,
-                // whether all workers were busy or none is running. WaitAsync disposes its timer when the job completes
-                // first (a Task.Delay per delivery would keep a timer alive for the whole HandOffTimeout: thousands of
-                // them at full rate).
-                await completion.WaitAsync(_options.HandOffTimeout, _storage.Time).ConfigureAwait(false);
-            }
-            catch (TimeoutException) when (delivery.TryAbandon())
-            {
-                return new(DeliveryStatus.Unavailable, "no worker took the job in time", jobId);
-            }
-            catch (TimeoutException)
-            {
-                // A worker took it just as the bound passed: wait for its outcome below.
-            }
-
-            // Taken: wait for the outcome however long the job runs. A client that disconnects does not cancel it.
-            return await completion.ConfigureAwait(false) == DeliveryOutcome.Acknowledged
-                ? new(DeliveryStatus.Completed, "outcome recorded", jobId)
-                : new(DeliveryStatus.Unavailable, "the worker gave the job back (shutting down)", jobId);
+            // One bound for the whole hand-off: a delivery no worker has taken within HandOffTimeout is abandoned,
+            // whether all workers were busy or none is running. WaitAsync disposes its timer when the job completes
+            // first (a Task.Delay per delivery would keep a timer alive for the whole HandOffTimeout: thousands of
+            // them at full rate).
+            await completion.WaitAsync(_options.HandOffTimeout, _storage.Time).ConfigureAwait(false);
         }
-        finally
+        catch (TimeoutException) when (delivery.TryAbandon())
         {
-            _waiting.TryRemove(delivery, out _);
+            return new(DeliveryStatus.Unavailable, "no worker took the job in time", jobId);
         }
+        catch (TimeoutException)
+        {
+            // A worker took it just as the bound passed: wait for its outcome below.
+        }
+
+        // Taken: wait for the outcome however long the job runs. A client that disconnects does not cancel it.
+        return await completion.ConfigureAwait(false) == DeliveryOutcome.Acknowledged
+            ? new(DeliveryStatus.Completed, "outcome recorded", jobId)
+            : new(DeliveryStatus.Unavailable, "the worker gave the job back (shutting down)", jobId);
     }
 
     private async Task RedelayAsync(PendingSend pending, JobEnvelope envelope, int retry)

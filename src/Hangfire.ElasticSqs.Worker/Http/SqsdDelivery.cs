@@ -33,9 +33,6 @@ internal sealed record SqsdDelivery(
     DateTimeOffset? ScheduledAt,
     IReadOnlyDictionary<string, string> Attributes)
 {
-    private static readonly IReadOnlyDictionary<string, string> NoAttributes =
-        new Dictionary<string, string>(0, StringComparer.OrdinalIgnoreCase);
-
     /// <summary>True for a cron.yaml periodic task (it carries <c>X-Aws-Sqsd-Taskname</c>).</summary>
     public bool IsPeriodicTask => TaskName is not null;
 
@@ -43,6 +40,64 @@ internal sealed record SqsdDelivery(
     /// <param name="name">Attribute name, e.g. <c>hangfire-job-id</c>.</param>
     /// <returns>The value or null.</returns>
     public string? GetAttribute(string name) => Attributes.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The attributes of one delivery (a handful): header names and values as received, matched by scanning.</summary>
+    /// <remarks>
+    /// Looked up six times per delivery (signature and its inputs, job id, retry, due), so no dictionary and no
+    /// lower-cased copy of each name is built for it: <see cref="Keys"/> builds those only when asked (logs, tests).
+    /// </remarks>
+    private sealed class AttributeList : IReadOnlyDictionary<string, string>
+    {
+        public static readonly AttributeList Empty = new();
+
+        private readonly List<KeyValuePair<string, string>> _headers = new(capacity: 4);
+
+        public int Count => _headers.Count;
+
+        public IEnumerable<string> Keys => _headers.Select(h => AttributeKey(h.Key));
+
+        public IEnumerable<string> Values => _headers.Select(h => h.Value);
+
+        public string this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"No attribute {key}.");
+
+        /// <summary>Adds an attribute header; false when the same attribute came before with a different value.</summary>
+        public bool TryAdd(string headerName, string value)
+        {
+            var name = headerName.AsSpan(SqsdHeaderNames.AttributePrefix.Length);
+            foreach (var (existingName, existingValue) in _headers)
+            {
+                if (existingName.AsSpan(SqsdHeaderNames.AttributePrefix.Length).Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return string.Equals(existingValue, value, StringComparison.Ordinal);
+                }
+            }
+
+            _headers.Add(new(headerName, value));
+            return true;
+        }
+
+        public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+        public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value)
+        {
+            foreach (var (headerName, headerValue) in _headers)
+            {
+                if (headerName.AsSpan(SqsdHeaderNames.AttributePrefix.Length).Equals(key, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = headerValue;
+                    return true;
+                }
+            }
+
+            value = null;
+            return false;
+        }
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+            => _headers.Select(h => new KeyValuePair<string, string>(AttributeKey(h.Key), h.Value)).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>Reads the sqsd headers of a request.</summary>
     /// <param name="request">The request.</param>
@@ -67,7 +122,7 @@ internal sealed record SqsdDelivery(
         delivery = null;
         string? messageId = null, receiveCount = null, firstReceivedAt = null, sentAt = null, queue = null;
         string? path = null, senderId = null, taskName = null, scheduledAt = null;
-        Dictionary<string, string>? attributes = null;
+        AttributeList? attributes = null;
 
         // One pass over all headers instead of one lookup per name: attribute names are not known
         // in advance anyway, and a delivery has only a dozen or so headers.
@@ -88,11 +143,10 @@ internal sealed record SqsdDelivery(
             {
                 if (name.Length > SqsdHeaderNames.AttributePrefix.Length)
                 {
-                    attributes ??= new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                    var key = AttributeKey(name);
-                    if (!attributes.TryAdd(key, value) && !string.Equals(attributes[key], value, StringComparison.Ordinal))
+                    attributes ??= new AttributeList();
+                    if (!attributes.TryAdd(name, value))
                     {
-                        error = $"attribute {key} was sent more than once with different values";
+                        error = $"attribute {AttributeKey(name)} was sent more than once with different values";
                         return false;
                     }
                 }
@@ -133,7 +187,7 @@ internal sealed record SqsdDelivery(
             NullIfEmpty(senderId),
             NullIfEmpty(taskName),
             SqsdTimestamp.Parse(scheduledAt),
-            attributes ?? NoAttributes);
+            attributes ?? AttributeList.Empty);
         error = null;
         return true;
     }

@@ -51,6 +51,9 @@ internal sealed class DeliveryChannel
         _available.Release();
     }
 
+    /// <summary>The deliveries written and not yet taken or skipped, in order (a snapshot; some may be abandoned).</summary>
+    public IEnumerable<JobDelivery> Pending() => _queue;
+
     /// <summary>Blocks until a delivery no one abandoned is available; throws when <paramref name="cancellationToken"/> fires.</summary>
     public JobDelivery Take(CancellationToken cancellationToken)
     {

@@ -47,6 +47,30 @@ public class UnavailableAndPeriodicTests
     }
 
     [Test]
+    public async Task A_delivery_waiting_for_a_worker_when_shutdown_begins_gets_503_and_does_not_run()
+    {
+        await using var host = await WorkerTestHost.StartAsync(_moto, worker: o => o.WorkerCount = 1);
+        var holdKey = Guid.NewGuid().ToString();
+        host.Client.Enqueue<CountingJobs>(j => j.Hold(holdKey));
+        var busy = host.DeliverAsync(await host.ReceiveAsync());
+        await Eventually.True(() => CountingJobs.RunsOf(holdKey) == 1, "the only worker to be busy");
+
+        var key = Guid.NewGuid().ToString();
+        var jobId = host.Client.Enqueue<CountingJobs>(j => j.Count(key));
+        var waiting = host.DeliverAsync(await host.ReceiveAsync());
+        var storage = host.Services.GetRequiredService<ElasticSqsStorage>();
+        await Eventually.True(() => storage.Deliveries.Count == 1, "the second delivery to wait in the channel");
+
+        host.Services.GetRequiredService<DeliveryDispatcher>().BeginShutdown();
+
+        (await waiting).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        CountingJobs.Gates[holdKey].Release();
+        (await busy).StatusCode.Should().Be(HttpStatusCode.OK, "the job already running finishes and is acknowledged");
+        CountingJobs.RunsOf(key).Should().Be(0);
+        host.StateOf(jobId).Should().Be(EnqueuedState.StateName, "the message stays on the queue for another worker");
+    }
+
+    [Test]
     public async Task While_shutting_down_new_deliveries_get_503_and_do_not_run()
     {
         await using var host = await WorkerTestHost.StartAsync(_moto);
