@@ -31,6 +31,7 @@ internal static class ExecutionBenchmarks
         var handlerRounds = new List<double>();
         var channelRounds = new List<double>();
         var emptyRounds = new List<double>();
+        var cpuPerJob = (Http: new List<double>(), Handler: new List<double>(), Bridge: new List<double>(), Empty: new List<double>());
         using var endpointInner = new InMemoryStorage();
         await using (var app = await WorkerApp.StartAsync(endpointInner, sqs, "x-", settings.WorkerCount))
         await using (var empty = await WorkerApp.StartEmptyAsync())
@@ -48,10 +49,20 @@ internal static class ExecutionBenchmarks
                 }
 
                 var messages = await PrepareAsync(app.Storage, standIn, jobs);
+                var cpu = ProcessCpu.Start();
                 var http = await load.DeliverAsync(messages);
-                var viaHandler = await HandleDirectAsync(handler, await PrepareAsync(app.Storage, standIn, jobs));
-                var inProcess = await DispatchDirectAsync(dispatcher, await PrepareAsync(app.Storage, standIn, jobs));
+                var httpCpu = cpu.MicrosecondsPer(jobs);
+                var handlerMessages = await PrepareAsync(app.Storage, standIn, jobs);
+                cpu = ProcessCpu.Start();
+                var viaHandler = await HandleDirectAsync(handler, handlerMessages);
+                var handlerCpu = cpu.MicrosecondsPer(jobs);
+                var bridgeMessages = await PrepareAsync(app.Storage, standIn, jobs);
+                cpu = ProcessCpu.Start();
+                var inProcess = await DispatchDirectAsync(dispatcher, bridgeMessages);
+                var bridgeCpu = cpu.MicrosecondsPer(jobs);
+                cpu = ProcessCpu.Start();
                 var floor = await emptyLoad.DeliverAsync(messages);
+                var emptyCpu = cpu.MicrosecondsPer(jobs);
                 if (round > 0)
                 {
                     stock.Add(stockRate);
@@ -59,15 +70,19 @@ internal static class ExecutionBenchmarks
                     handlerRounds.Add(jobs / viaHandler.TotalSeconds);
                     channelRounds.Add(jobs / inProcess.TotalSeconds);
                     emptyRounds.Add(jobs / floor.TotalSeconds);
+                    cpuPerJob.Http.Add(httpCpu);
+                    cpuPerJob.Handler.Add(handlerCpu);
+                    cpuPerJob.Bridge.Add(bridgeCpu);
+                    cpuPerJob.Empty.Add(emptyCpu);
                 }
             }
         }
 
         var stockRow = report.Add(name, $"stock BackgroundJobServer + InMemory, {settings.WorkerCount} workers", "none", stock, "jobs/s", null);
-        var endpointRow = report.Add(name, $"ElasticSqs sqsd endpoint (HTTP, {Connections} conns) + InMemory, {settings.WorkerCount} workers", "none (deliveries POSTed)", endpointRounds, "jobs/s", stockRow);
-        report.Add(name, $"ElasticSqs endpoint handler in-process (no Kestrel/sockets: gate, headers, signature, envelope, channel), {Connections} concurrent", "none", handlerRounds, "jobs/s", stockRow);
-        report.Add(name, $"ElasticSqs channel bridge in-process (dispatcher only, no HTTP), {Connections} concurrent", "none", channelRounds, "jobs/s", stockRow);
-        var emptyRow = report.Add(name, $"empty Kestrel endpoint answering 200 ({Connections} conns)", "none", emptyRounds, "req/s", stockRow);
+        var endpointRow = report.Add(name, $"ElasticSqs sqsd endpoint (HTTP, {Connections} conns) + InMemory, {settings.WorkerCount} workers", "none (deliveries POSTed)", endpointRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Http));
+        report.Add(name, $"ElasticSqs endpoint handler in-process (no Kestrel/sockets: gate, headers, signature, envelope, channel), {Connections} concurrent", "none", handlerRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Handler));
+        report.Add(name, $"ElasticSqs channel bridge in-process (dispatcher only, no HTTP), {Connections} concurrent", "none", channelRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Bridge) + " (includes parsing the envelopes up front)");
+        var emptyRow = report.Add(name, $"empty Kestrel endpoint answering 200 ({Connections} conns)", "none", emptyRounds, "req/s", stockRow, ProcessCpu.Note(cpuPerJob.Empty));
 
         report.Judge("InMemory: endpoint execution ≥ 0.5× stock in-process server", endpointRow.Ratio!.Value, 0.5, atLeast: true,
             $"{endpointRow.Ratio:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(stockRow.Median)} jobs/s)");
@@ -78,6 +93,9 @@ internal static class ExecutionBenchmarks
         var handlerUs = (1e6 / report.Rows[^3].Median) - channelUs;
         report.Findings.Add(FormattableString.Invariant(
             $"InMemory per job: stock server {stockUs:0.0} µs; empty Kestrel request {floorUs:0.0} µs; channel bridge in-process {channelUs:0.0} µs; endpoint handler's own work ≈ {handlerUs:0.0} µs; whole HTTP endpoint {1e6 / endpointRow.Median:0.0} µs. 0.5× stock allows {2 * stockUs:0.0} µs per job, of which the HTTP floor and the bridge alone take {floorUs + channelUs:0.0} µs."));
+        static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
+        report.Findings.Add(FormattableString.Invariant(
+            $"InMemory process CPU per job (all threads, spin-waiting included, so it rises when cores are idle): HTTP endpoint {Median(cpuPerJob.Http):0.0} µs, empty Kestrel {Median(cpuPerJob.Empty):0.0} µs ({Median(cpuPerJob.Http) / Median(cpuPerJob.Empty):0.00}×), endpoint handler in-process {Median(cpuPerJob.Handler):0.0} µs, channel bridge in-process {Median(cpuPerJob.Bridge):0.0} µs (with envelope parsing). The load generator runs in the same process, so the HTTP rows include the client's CPU."));
         report.Judge("InMemory: endpoint cost per job ≤ 3× empty Kestrel's", costRatio, 3, atLeast: false,
             $"{costRatio:0.00}× ({1000 / endpointRow.Median:0.000} vs {1000 / emptyRow.Median:0.000} ms per job)");
     }
@@ -234,5 +252,33 @@ internal static class ExecutionBenchmarks
 
         StateTimer.Install();
         return jobs / timer.Elapsed.TotalSeconds;
+    }
+}
+
+/// <summary>
+/// Process CPU time across a measured call, per job: where the cores go, next to the throughput. It counts every
+/// thread of the process (the load generator too) and spin-waits, which grow when cores are idle. Instrumentation
+/// only: read before and after the timed call.
+/// </summary>
+internal readonly struct ProcessCpu
+{
+    private readonly TimeSpan _start;
+
+    private ProcessCpu(TimeSpan start) => _start = start;
+
+    public static ProcessCpu Start() => new(Now());
+
+    public double MicrosecondsPer(int jobs) => (Now() - _start).TotalMicroseconds / jobs;
+
+    public static string Note(List<double> rounds)
+    {
+        var sorted = rounds.Order().ToList();
+        return sorted.Count == 0 ? string.Empty : FormattableString.Invariant($"process CPU {sorted[sorted.Count / 2]:0.0} µs/job (median)");
+    }
+
+    private static TimeSpan Now()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 }
