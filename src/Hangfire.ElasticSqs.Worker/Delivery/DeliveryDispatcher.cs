@@ -35,13 +35,12 @@ internal sealed class DeliveryDispatcher
         _stopping = true;
 
         // Every delivery no worker has taken is still in the channel (a write that races with this is given back by
-        // HandOffAsync's own check after writing). Their requests are answered on the thread pool, not on the thread
-        // that stops the application.
+        // HandOffAsync's own check after writing).
         foreach (var delivery in _storage.Deliveries.Pending())
         {
             if (delivery.TryAbandon())
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static d => d.Completion.TrySetResult(DeliveryOutcome.Requeued), delivery, preferLocal: false);
+                delivery.Completion.TrySetResult(DeliveryOutcome.Requeued);
             }
         }
     }

@@ -32,12 +32,11 @@ internal sealed class JobDelivery
     public string Queue { get; }
 
     /// <summary>
-    /// The outcome the endpoint awaits. Its continuation (the rest of the HTTP request: the answer to sqsd) runs on the
-    /// thread that completes it. A worker completes it only once it has let go of the job (see
-    /// <c>ElasticSqsFetchedJob</c>), never inside a storage transaction; that saves a thread-pool hop per delivery.
-    /// Other completions (shutdown, hand-off timeout) are rare.
+    /// The outcome the endpoint awaits. Its continuation (the rest of the HTTP request) runs on the thread pool, never on
+    /// the worker that completes it inside the storage transaction's commit. Measured: running it inline on the worker
+    /// saved no time (A/B within noise), and it would run the application's middleware on Hangfire's worker threads.
     /// </summary>
-    public TaskCompletionSource<DeliveryOutcome> Completion { get; } = new(TaskCreationOptions.None);
+    public TaskCompletionSource<DeliveryOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Claims the delivery for a worker; false if the endpoint already gave up on it.</summary>
     public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Pending) == Pending;

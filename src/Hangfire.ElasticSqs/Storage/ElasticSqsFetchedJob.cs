@@ -8,17 +8,10 @@ namespace Hangfire.ElasticSqs.Storage;
 /// the endpoint answer 200; giving it back, or disposing it unacknowledged, makes the endpoint answer 503 so that
 /// SQS delivers the message again.
 /// </summary>
-/// <remarks>
-/// The transactional acknowledge (<see cref="Acknowledge"/>, called by the transaction right after its commit) only
-/// records the outcome. The endpoint is answered when the worker lets go of the job: Hangfire's Worker calls
-/// <see cref="RemoveFromQueue"/> right after that commit, and always disposes the job. The answer's continuation runs
-/// inline on that thread (no thread-pool hop), and so never inside the storage transaction or its locks.
-/// </remarks>
 internal sealed class ElasticSqsFetchedJob : IFetchedJob
 {
     private readonly ElasticSqsStorage _storage;
     private readonly JobDelivery _delivery;
-    private volatile bool _acknowledged;
     private bool _removedFromView;
 
     public ElasticSqsFetchedJob(ElasticSqsStorage storage, JobDelivery delivery)
@@ -31,33 +24,29 @@ internal sealed class ElasticSqsFetchedJob : IFetchedJob
 
     public string Queue => _delivery.Queue;
 
-    /// <summary>Acknowledges: after a transactional acknowledge, answers the endpoint; otherwise first clears the Dashboard's queue entry.</summary>
+    /// <summary>Non-transactional acknowledge: clears the Dashboard's queue entry, then acknowledges.</summary>
     public void RemoveFromQueue()
     {
-        if (!_acknowledged && !_delivery.Completion.Task.IsCompleted)
+        if (_delivery.Completion.Task.IsCompleted)
         {
-            if (!_removedFromView)
-            {
-                using var connection = _storage.InnerStorage.GetConnection();
-                using var transaction = connection.CreateWriteTransaction();
-                transaction.RemoveFromSet(StorageKeys.Queue(Queue), JobId);
-                transaction.Commit();
-                _removedFromView = true;
-            }
-
-            _acknowledged = true;
+            return; // Already acknowledged inside the final state transaction.
         }
 
-        Complete();
+        if (!_removedFromView)
+        {
+            using var connection = _storage.InnerStorage.GetConnection();
+            using var transaction = connection.CreateWriteTransaction();
+            transaction.RemoveFromSet(StorageKeys.Queue(Queue), JobId);
+            transaction.Commit();
+            _removedFromView = true;
+        }
+
+        Acknowledge();
     }
 
-    /// <summary>Gives the job back, unless its outcome was already acknowledged (an acknowledge is final).</summary>
-    public void Requeue() => Complete();
+    public void Requeue() => _delivery.Completion.TrySetResult(DeliveryOutcome.Requeued);
 
-    /// <summary>The transactional acknowledge: the final state is committed. The endpoint is answered when the worker lets go of the job.</summary>
-    internal void Acknowledge() => _acknowledged = true;
+    internal void Acknowledge() => _delivery.Completion.TrySetResult(DeliveryOutcome.Acknowledged);
 
-    public void Dispose() => Complete();
-
-    private void Complete() => _delivery.Completion.TrySetResult(_acknowledged ? DeliveryOutcome.Acknowledged : DeliveryOutcome.Requeued);
+    public void Dispose() => Requeue();
 }

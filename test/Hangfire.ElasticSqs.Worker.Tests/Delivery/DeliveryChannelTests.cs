@@ -66,15 +66,16 @@ public class DeliveryChannelTests
     }
 
     [Test]
-    public void The_transactional_acknowledge_answers_only_when_the_worker_lets_go_of_the_job()
+    public void The_transactional_acknowledge_answers_at_once()
     {
         var delivery = new JobDelivery("9", "default");
         var fetched = new ElasticSqsFetchedJob(null!, delivery); // the storage is used only by the non-transactional acknowledge
 
-        fetched.Acknowledge();
-        delivery.Completion.Task.IsCompleted.Should().BeFalse("the answer is not written from inside the storage transaction");
+        fetched.Acknowledge(); // called by the transaction right after its inner commit
 
-        fetched.RemoveFromQueue();
+        delivery.Completion.Task.IsCompletedSuccessfully.Should().BeTrue();
+        delivery.Completion.Task.Result.Should().Be(DeliveryOutcome.Acknowledged);
+        fetched.RemoveFromQueue(); // Hangfire's Worker calls it after the commit: nothing left to do
         delivery.Completion.Task.Result.Should().Be(DeliveryOutcome.Acknowledged);
     }
 
@@ -93,34 +94,5 @@ public class DeliveryChannelTests
         fetched.Dispose();
 
         delivery.Completion.Task.Result.Should().Be(acknowledged ? DeliveryOutcome.Acknowledged : DeliveryOutcome.Requeued);
-    }
-
-    [Test]
-    public async Task The_endpoints_continuation_runs_on_the_thread_that_lets_go_of_the_job()
-    {
-        // No thread-pool hop between the worker's acknowledge and the HTTP answer.
-        var delivery = new JobDelivery("9", "default");
-        var fetched = new ElasticSqsFetchedJob(null!, delivery);
-        var continuedOn = new TaskCompletionSource<int>();
-        var endpoint = Continue(delivery, continuedOn);
-        int workerThread = 0;
-
-        var worker = new Thread(() =>
-        {
-            workerThread = Environment.CurrentManagedThreadId;
-            fetched.Acknowledge();
-            fetched.Dispose();
-        });
-        worker.Start();
-        worker.Join();
-
-        await endpoint.WaitAsync(Deadline);
-        (await continuedOn.Task).Should().Be(workerThread);
-
-        static async Task Continue(JobDelivery delivery, TaskCompletionSource<int> continuedOn)
-        {
-            await delivery.Completion.Task.ConfigureAwait(false);
-            continuedOn.SetResult(Environment.CurrentManagedThreadId);
-        }
     }
 }
