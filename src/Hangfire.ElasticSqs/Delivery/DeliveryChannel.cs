@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Hangfire.ElasticSqs.Delivery;
 
 /// <summary>
@@ -24,9 +22,11 @@ namespace Hangfire.ElasticSqs.Delivery;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds no OS handle unless AvailableWaitHandle is read, which this class never does; the channel lives as long as its storage.")]
 internal sealed class DeliveryChannel
 {
-    private readonly ConcurrentQueue<JobDelivery> _queue = new();
+    // Guarded by locking it. A plain lock, as inside the bounded channel this replaces: held for an enqueue or a dequeue.
+    private readonly Queue<JobDelivery> _queue = new();
 
-    // Counts the deliveries in _queue, so a worker blocks exactly while there is nothing to take.
+    // At least one count per live delivery in _queue, so a worker blocks only while there is nothing to take. (A count
+    // can outlive its delivery when an abandoned one is dropped below; it then wakes a worker for nothing.)
     private readonly SemaphoreSlim _available = new(0, int.MaxValue);
 
     /// <summary>Creates the channel for a server of <paramref name="capacity"/> workers.</summary>
@@ -40,19 +40,47 @@ internal sealed class DeliveryChannel
     /// <summary>How many workers read the channel.</summary>
     public int Capacity { get; }
 
-    /// <summary>Deliveries written and not yet taken or skipped (including abandoned ones a worker has not reached).</summary>
-    public int Count => _queue.Count;
+    /// <summary>Deliveries written and not yet taken or dropped (including abandoned ones no worker has reached).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_queue)
+            {
+                return _queue.Count;
+            }
+        }
+    }
 
     /// <summary>Hands a delivery over, in order; the endpoint abandons it if no worker takes it in time.</summary>
     public void Write(JobDelivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        _queue.Enqueue(delivery);
+        lock (_queue)
+        {
+            // A worker skips an abandoned delivery when it reaches it. If no worker ever comes (the server is not
+            // running), abandoned deliveries would pile up, one per request sqsd makes: drop those at the head. They
+            // time out in order, so the head is where they gather.
+            while (_queue.TryPeek(out var head) && head.IsAbandoned)
+            {
+                _queue.Dequeue();
+                _available.Wait(0);
+            }
+
+            _queue.Enqueue(delivery);
+        }
+
         _available.Release();
     }
 
-    /// <summary>The deliveries written and not yet taken or skipped, in order (a snapshot; some may be abandoned).</summary>
-    public IEnumerable<JobDelivery> Pending() => _queue;
+    /// <summary>The deliveries written and not yet taken or dropped, in order (a snapshot; some may be abandoned).</summary>
+    public JobDelivery[] Pending()
+    {
+        lock (_queue)
+        {
+            return _queue.ToArray();
+        }
+    }
 
     /// <summary>Blocks until a delivery no one abandoned is available; throws when <paramref name="cancellationToken"/> fires.</summary>
     public JobDelivery Take(CancellationToken cancellationToken)
@@ -60,9 +88,13 @@ internal sealed class DeliveryChannel
         while (true)
         {
             _available.Wait(cancellationToken);
+            JobDelivery? delivery;
+            lock (_queue)
+            {
+                _queue.TryDequeue(out delivery);
+            }
 
-            // Every Release follows an Enqueue, so a successful Wait always finds an item.
-            if (_queue.TryDequeue(out var delivery) && delivery.TryTake())
+            if (delivery is not null && delivery.TryTake())
             {
                 return delivery;
             }

@@ -41,6 +41,9 @@ internal sealed class JobDelivery
     /// <summary>Claims the delivery for a worker; false if the endpoint already gave up on it.</summary>
     public bool TryTake() => Interlocked.CompareExchange(ref _state, Taken, Pending) == Pending;
 
+    /// <summary>True once the endpoint gave up on the delivery (no worker will run it).</summary>
+    public bool IsAbandoned => Volatile.Read(ref _state) == Abandoned;
+
     /// <summary>Gives up on the delivery before any worker took it; false if a worker already has it.</summary>
     public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending;
 }

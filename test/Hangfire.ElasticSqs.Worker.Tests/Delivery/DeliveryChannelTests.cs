@@ -28,6 +28,26 @@ public class DeliveryChannelTests
     }
 
     [Test]
+    public async Task Abandoned_deliveries_no_worker_reached_do_not_pile_up()
+    {
+        // No worker running: every delivery times out and is abandoned. The next write drops them.
+        var channel = new DeliveryChannel(capacity: 2);
+        for (var i = 0; i < 500; i++)
+        {
+            var abandoned = new JobDelivery("old" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "default");
+            channel.Write(abandoned);
+            abandoned.TryAbandon().Should().BeTrue();
+        }
+
+        var live = new JobDelivery("live", "default");
+        channel.Write(live);
+
+        channel.Count.Should().Be(1);
+        (await Task.Run(() => channel.Take(CancellationToken.None)).WaitAsync(Deadline)).Should().BeSameAs(live);
+        channel.Count.Should().Be(0);
+    }
+
+    [Test]
     public async Task Writes_beyond_the_worker_count_never_wait()
     {
         var channel = new DeliveryChannel(capacity: 1);
