@@ -104,7 +104,7 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     internal string StoreId => _storeId.Value;
 
     /// <summary>Where the sqsd endpoint hands deliveries to this storage's workers (the channel bridge).</summary>
-    internal DeliveryChannel Deliveries { get; set; } = new(capacity: 64);
+    internal DeliveryChannel Deliveries { get; } = new();
 
     /// <inheritdoc />
     public override IMonitoringApi GetMonitoringApi() => new ElasticSqsMonitoringApi(this, InnerStorage.GetMonitoringApi());

@@ -45,8 +45,6 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
-        _storage.Deliveries = new DeliveryChannel(_options.WorkerCount);
-
         // Hosted services stop in reverse order, and the web server stops first: it waits (up to the shutdown timeout)
         // for every request in flight, including deliveries still waiting for a worker, which would otherwise all be
         // run before StopAsync below is reached. Refuse them with 503 as soon as the application starts stopping.

@@ -29,17 +29,6 @@ internal sealed class DeliveryChannel
     // can outlive its delivery when an abandoned one is dropped below; it then wakes a worker for nothing.)
     private readonly SemaphoreSlim _available = new(0, int.MaxValue);
 
-    /// <summary>Creates the channel for a server of <paramref name="capacity"/> workers.</summary>
-    /// <param name="capacity">How many workers read the channel: as many deliveries are taken at once, the others wait their turn in order.</param>
-    public DeliveryChannel(int capacity)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        Capacity = capacity;
-    }
-
-    /// <summary>How many workers read the channel.</summary>
-    public int Capacity { get; }
-
     /// <summary>Deliveries written and not yet taken or dropped (including abandoned ones no worker has reached).</summary>
     public int Count
     {

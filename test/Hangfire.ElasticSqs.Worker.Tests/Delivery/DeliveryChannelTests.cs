@@ -11,7 +11,7 @@ public class DeliveryChannelTests
     [Test]
     public void Deliveries_are_taken_in_the_order_written_and_abandoned_ones_are_skipped()
     {
-        var channel = new DeliveryChannel(capacity: 2);
+        var channel = new DeliveryChannel();
         var first = new JobDelivery("1", "default");
         var abandoned = new JobDelivery("2", "default");
         var third = new JobDelivery("3", "default");
@@ -31,7 +31,7 @@ public class DeliveryChannelTests
     public async Task Abandoned_deliveries_no_worker_reached_do_not_pile_up()
     {
         // No worker running: every delivery times out and is abandoned. The next write drops them.
-        var channel = new DeliveryChannel(capacity: 2);
+        var channel = new DeliveryChannel();
         for (var i = 0; i < 500; i++)
         {
             var abandoned = new JobDelivery("old" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), "default");
@@ -50,7 +50,7 @@ public class DeliveryChannelTests
     [Test]
     public async Task Writes_beyond_the_worker_count_never_wait()
     {
-        var channel = new DeliveryChannel(capacity: 1);
+        var channel = new DeliveryChannel();
         for (var i = 0; i < 100; i++)
         {
             channel.Write(new JobDelivery(i.ToString(System.Globalization.CultureInfo.InvariantCulture), "default"));
@@ -64,7 +64,7 @@ public class DeliveryChannelTests
     [Test]
     public async Task A_waiting_worker_gets_the_next_write()
     {
-        var channel = new DeliveryChannel(capacity: 1);
+        var channel = new DeliveryChannel();
         var worker = Task.Run(() => channel.Take(CancellationToken.None));
         var delivery = new JobDelivery("7", "default");
 
@@ -76,7 +76,7 @@ public class DeliveryChannelTests
     [Test]
     public async Task A_waiting_worker_stops_when_its_token_fires()
     {
-        var channel = new DeliveryChannel(capacity: 1);
+        var channel = new DeliveryChannel();
         using var stopping = new CancellationTokenSource();
         var worker = Task.Run(() => channel.Take(stopping.Token));
 
