@@ -28,6 +28,7 @@ public class SqsDashboardPageTests
         client.Enqueue(() => TestJobs.Work(1));
         client.Enqueue(() => TestJobs.Work(2));
         client.Schedule(() => TestJobs.Work(3), TimeSpan.FromMinutes(5));
+        await storage.BackgroundSends.WhenIdleAsync(); // enqueues return before their messages are sent
 
         await using var app = await StartDashboardAsync(storage);
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
