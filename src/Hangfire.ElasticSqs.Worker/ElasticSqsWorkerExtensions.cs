@@ -58,9 +58,6 @@ public static class ElasticSqsWorkerExtensions
                 TrustedGatewayAddresses = o.TrustedGatewayAddresses.Select(System.Net.IPAddress.Parse).ToList(),
             });
         });
-        services.TryAddSingleton(provider => new DeliveryDispatcher(
-            provider.GetRequiredService<ElasticSqsStorage>(),
-            provider.GetRequiredService<IOptions<ElasticSqsWorkerOptions>>().Value));
         services.TryAddSingleton<PeriodicTaskHandler>();
         services.TryAddSingleton<SqsdEndpointHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SqsdEndpointMatcherPolicy>());

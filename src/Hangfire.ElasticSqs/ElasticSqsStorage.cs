@@ -1,8 +1,10 @@
 using Amazon.SQS;
 using Hangfire.ElasticSqs.Configuration;
-using Hangfire.ElasticSqs.Delivery;
 using Hangfire.ElasticSqs.Enqueue;
+using Hangfire.ElasticSqs.Hosts.Polling;
 using Hangfire.ElasticSqs.Messages;
+using Hangfire.ElasticSqs.Pipeline;
+using Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 using Hangfire.ElasticSqs.Storage;
 using Hangfire.Logging;
 using Hangfire.Server;
@@ -16,8 +18,9 @@ namespace Hangfire.ElasticSqs;
 /// <summary>
 /// A Hangfire <see cref="JobStorage"/> that keeps job data, history and everything the Dashboard reads in an inner
 /// storage, and moves jobs through Amazon SQS: enqueued jobs become signed SQS messages (sent after the inner
-/// commit, through an outbox), scheduled jobs and retries become delayed messages, and workers fetch the jobs that
-/// the Elastic Beanstalk worker daemon (sqsd) delivers to the worker endpoint.
+/// commit, through an outbox), scheduled jobs and retries become delayed messages. A Hangfire server on it receives
+/// its jobs from SQS itself (<see cref="ElasticSqsStorageOptions.ReceiveFromSqs"/>), or runs the jobs that the Elastic
+/// Beanstalk worker daemon (sqsd) delivers to the worker endpoint of Hangfire.ElasticSqs.Worker.
 /// </summary>
 /// <remarks>Configure it with <c>UseElasticSqsStorage</c>; construct it directly only to hold a reference.</remarks>
 public sealed class ElasticSqsStorage : JobStorage, IDisposable
@@ -27,6 +30,8 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     private readonly Lazy<string> _storeId;
     private readonly OutboxSweeper? _sweeper;
     private readonly ILogger _logger;
+    private readonly Lazy<PollingHost> _polling;
+    private ChannelHost? _channelHost;
 
     /// <summary>Creates the storage over <paramref name="innerStorage"/>, validating <paramref name="options"/>.</summary>
     /// <param name="innerStorage">Holds job data and history: Hangfire.InMemory for one process, a shared database (e.g. Hangfire.PostgreSql) when web and worker tiers are separate.</param>
@@ -61,6 +66,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger);
         Outbox = new Outbox(innerStorage, publisher, Options, Time, LoggerFactory.CreateLogger<Outbox>());
         Monitor = new Dashboard.SqsMonitor(this);
+        Pipeline = new DeliveryPipeline(this);
+        HandOff = new ChannelHandOff(Pipeline, Deliveries, Time);
+        _polling = new Lazy<PollingHost>(() => new PollingHost(this), LazyThreadSafetyMode.ExecutionAndPublication);
         _logger = LoggerFactory.CreateLogger<ElasticSqsStorage>();
         BackgroundSends = new BackgroundSends(Outbox, OnBackgroundSendFailed);
 
@@ -103,8 +111,54 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     /// <summary>Identity of the inner storage, written into every message's envelope.</summary>
     internal string StoreId => _storeId.Value;
 
-    /// <summary>Where the sqsd endpoint hands deliveries to this storage's workers (the channel bridge).</summary>
+    /// <summary>Where a pushing host (the sqsd endpoint) hands deliveries to this storage's workers (the channel bridge).</summary>
     internal DeliveryChannel Deliveries { get; } = new();
+
+    /// <summary>The delivery pipeline every host feeds.</summary>
+    internal DeliveryPipeline Pipeline { get; }
+
+    /// <summary>The pipeline and the channel bridge together, for pushing hosts.</summary>
+    internal ChannelHandOff HandOff { get; }
+
+    /// <summary>Poll mode's receivers; created on the first fetch.</summary>
+    internal PollingHost Polling => _polling.Value;
+
+    /// <summary>Whether Hangfire's own <c>RecurringJobScheduler</c> may trigger recurring jobs in this process.</summary>
+    /// <remarks>In poll mode it does; with a pushing host it does only when that host says so (otherwise its cron.yaml
+    /// periodic tasks trigger them); with neither, no server can run here (see <see cref="EnsureCanReceive"/>).</remarks>
+    internal bool RunsRecurringJobScheduler => Options.ReceiveFromSqs || _channelHost is { RunsRecurringJobScheduler: true };
+
+    /// <summary>
+    /// The seam for a host that pushes deliveries (the sqsd endpoint package): from now on this storage's workers take
+    /// their jobs from <see cref="Deliveries"/>. Called once, before the host starts its Hangfire server.
+    /// </summary>
+    /// <param name="name">The host, for error messages.</param>
+    /// <param name="runsRecurringJobScheduler">Whether Hangfire's <c>RecurringJobScheduler</c> triggers recurring jobs (true), or the host does (false: cron.yaml).</param>
+    /// <exception cref="ElasticSqsConfigurationException">Poll mode is on as well: a process receives one way.</exception>
+    internal void UseChannelBridge(string name, bool runsRecurringJobScheduler)
+    {
+        if (Options.ReceiveFromSqs)
+        {
+            throw new ElasticSqsConfigurationException(
+                $"{name} delivers jobs to this process, but ElasticSqsStorageOptions.ReceiveFromSqs is on as well, so its Hangfire servers would also receive from SQS. " +
+                "Choose one: turn ReceiveFromSqs off where sqsd delivers the jobs (Elastic Beanstalk worker environments), or do not add the sqsd worker where the process polls SQS itself.");
+        }
+
+        _channelHost = new ChannelHost(name, runsRecurringJobScheduler);
+    }
+
+    /// <summary>Refuses to start a Hangfire server that could never receive a job, instead of showing it live and idle.</summary>
+    internal void EnsureCanReceive()
+    {
+        if (!Options.ReceiveFromSqs && _channelHost is null)
+        {
+            throw new ElasticSqsConfigurationException(
+                "A Hangfire server was started on ElasticSqsStorage, but this process has no way to receive jobs, so its workers would wait forever. " +
+                "Set ElasticSqsStorageOptions.ReceiveFromSqs = true (Hangfire:ElasticSqs:ReceiveFromSqs) to receive jobs from SQS in this process (ECS, EKS, EC2, containers), " +
+                "or add the Elastic Beanstalk worker endpoint (AddHangfireElasticSqsWorker) where sqsd delivers them. " +
+                "A process that only enqueues jobs (a web tier) needs no Hangfire server: remove AddHangfireServer there.");
+        }
+    }
 
     /// <inheritdoc />
     public override IMonitoringApi GetMonitoringApi() => new ElasticSqsMonitoringApi(this, InnerStorage.GetMonitoringApi());
@@ -131,7 +185,11 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     public override IEnumerable<IStateHandler> GetStateHandlers() => InnerStorage.GetStateHandlers();
 
     /// <inheritdoc />
-    public override IEnumerable<IBackgroundProcess> GetServerRequiredProcesses() => InnerStorage.GetServerRequiredProcesses();
+    public override IEnumerable<IBackgroundProcess> GetServerRequiredProcesses()
+    {
+        EnsureCanReceive();
+        return InnerStorage.GetServerRequiredProcesses();
+    }
 
     /// <inheritdoc />
     public override IEnumerable<IBackgroundProcess> GetStorageWideProcesses() => InnerStorage.GetStorageWideProcesses();
@@ -139,7 +197,11 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
 #pragma warning disable CS0618 // Forwarded for inner storages that still use components.
     /// <inheritdoc />
     [Obsolete("Please use the `GetStorageWideProcesses` and/or `GetServerRequiredProcesses` methods instead, and enable `JobStorageFeatures.ProcessesInsteadOfComponents`. Will be removed in 2.0.0.")]
-    public override IEnumerable<IServerComponent> GetComponents() => InnerStorage.GetComponents();
+    public override IEnumerable<IServerComponent> GetComponents()
+    {
+        EnsureCanReceive();
+        return InnerStorage.GetComponents();
+    }
 #pragma warning restore CS0618
 
     /// <inheritdoc />
@@ -150,6 +212,7 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         logger.Info($"    Queues: {string.Join(", ", Options.Queues.Select(q => q.Key + " -> " + q.Value))}");
         logger.Info($"    Queue name prefix: {Options.QueueNamePrefix ?? "(none)"}");
         logger.Info($"    Signing key id: {Options.SigningKeyId}; verifying key ids: {string.Join(", ", Options.SigningKeys.Keys)}");
+        logger.Info($"    Receive from SQS (poll mode): {Options.ReceiveFromSqs}");
         logger.Info($"    Send failure mode: {Options.SendFailureMode}; outbox re-send after {Options.OutboxResendAfter}");
         logger.Info($"Inner storage: {InnerStorage}");
         InnerStorage.WriteOptionsToLog(logger);
@@ -159,7 +222,8 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     public override string ToString() => $"ElasticSqs over {InnerStorage}";
 
     /// <summary>
-    /// Waits (up to 10 seconds) for the job messages still being sent, then stops the outbox sweeper. The inner
+    /// Waits (up to 10 seconds) for the job messages still being sent, then stops the outbox sweeper and poll mode's
+    /// receivers (received messages no worker started are given back). The inner
     /// storage is not disposed: it belongs to the caller.
     /// </summary>
     public void Dispose()
@@ -167,6 +231,10 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         DrainSends();
         _sweeper?.Dispose();
+        if (_polling.IsValueCreated)
+        {
+            _polling.Value.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private void OnProcessExit(object? sender, EventArgs e) => DrainSends();
@@ -184,4 +252,6 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         Monitor.RecordError($"sending job {send.Pending.JobId} to queue '{send.Pending.Queue}'", error);
         _logger.LogWarning(error, "Job {JobId} is stored but its message could not be sent to SQS queue {Queue} yet; the outbox sweeper will send it", send.Pending.JobId, send.Pending.Queue);
     }
+
+    private sealed record ChannelHost(string Name, bool RunsRecurringJobScheduler);
 }

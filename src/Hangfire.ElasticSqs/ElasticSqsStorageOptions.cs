@@ -35,6 +35,15 @@ public sealed class ElasticSqsStorageOptions
     public bool CreateMissingQueues { get; set; }
 
     /// <summary>
+    /// Poll mode: the Hangfire servers of this process (<c>AddHangfireServer</c>, <c>new BackgroundJobServer()</c>)
+    /// receive their jobs straight from the SQS queues of their <c>Queues</c>, long-polling, keeping each message invisible
+    /// while its job runs, and deleting it once the outcome is recorded. For ECS, EKS, EC2 and containers, where no
+    /// sqsd delivers the jobs. Recurring jobs are then triggered by Hangfire's own scheduler, which needs a shared
+    /// durable inner storage. Default <see langword="false"/>: a server then starts only beside the sqsd worker endpoint.
+    /// </summary>
+    public bool ReceiveFromSqs { get; set; }
+
+    /// <summary>
     /// Secrets that sign and verify job messages, by key id (letters, digits, <c>-</c> and <c>_</c>).
     /// Each value is base64 of at least 32 random bytes. Keep the previous key here while messages signed with it
     /// may still be in flight; remove it to refuse them.
@@ -82,6 +91,7 @@ public sealed class ElasticSqsStorageOptions
         {
             QueueNamePrefix = QueueNamePrefix,
             CreateMissingQueues = CreateMissingQueues,
+            ReceiveFromSqs = ReceiveFromSqs,
             SigningKeyId = SigningKeyId,
             SendFailureMode = SendFailureMode,
             OutboxSweepInterval = OutboxSweepInterval,

@@ -41,7 +41,7 @@ internal static class ExecutionBenchmarks
         {
             using var load = new LoadGenerator(app.Url, Connections);
             using var emptyLoad = new LoadGenerator(empty.Url, Connections);
-            var dispatcher = app.Services.GetRequiredService<Worker.Delivery.DeliveryDispatcher>();
+            var dispatcher = app.Services.GetRequiredService<ElasticSqsStorage>().HandOff;
             var handler = app.Services.GetRequiredService<Worker.Delivery.SqsdEndpointHandler>();
             for (var round = 0; round < warmUpRounds + settings.Rounds; round++)
             {
@@ -201,10 +201,11 @@ internal static class ExecutionBenchmarks
         return watch.Elapsed;
     }
 
-    /// <summary>The endpoint's dispatcher called directly (no HTTP, no signature check): the channel bridge's own cost.</summary>
-    private static async Task<TimeSpan> DispatchDirectAsync(Worker.Delivery.DeliveryDispatcher dispatcher, List<CapturedMessage> messages)
+    /// <summary>The pipeline's hand-off called directly (no HTTP, no signature check): the channel bridge's own cost.</summary>
+    private static async Task<TimeSpan> DispatchDirectAsync(Pipeline.ChannelBridge.ChannelHandOff dispatcher, List<CapturedMessage> messages)
     {
-        var envelopes = messages.Select(m => Messages.JobEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(m.Body))).ToList();
+        var envelopes = messages.Select(m => new Pipeline.VerifiedMessage(Messages.JobEnvelope.Parse(System.Text.Encoding.UTF8.GetBytes(m.Body)), 0, null)).ToList();
+        var settings = new Pipeline.DeliverySettings(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
         var next = -1;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Connections).Select(async _ =>
@@ -213,10 +214,10 @@ internal static class ExecutionBenchmarks
             int i;
             while ((i = Interlocked.Increment(ref next)) < envelopes.Count)
             {
-                var result = await dispatcher.DispatchAsync(envelopes[i], 0, null);
-                if (result.HttpStatus != 200)
+                var result = await dispatcher.DeliverAsync(envelopes[i], settings, TimeSpan.FromSeconds(30));
+                if (result.Status != Pipeline.DeliveryStatus.Completed)
                 {
-                    throw new InvalidOperationException($"in-process delivery answered {result.HttpStatus}: {result.Reason}");
+                    throw new InvalidOperationException($"in-process delivery ended {result.Status}: {result.Reason}");
                 }
             }
         }));

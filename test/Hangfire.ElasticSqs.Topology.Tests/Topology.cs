@@ -84,6 +84,7 @@ public sealed class Topology
             ["Logging:LogLevel:Hangfire.ElasticSqs.Sample"] = "Information",
             // One line per sqsd delivery (job id, receive count, HTTP status, outcome): what the tests read on the worker.
             ["Logging:LogLevel:Hangfire.ElasticSqs.Worker.Delivery"] = "Information",
+            ["Logging:LogLevel:Hangfire.ElasticSqs.Hosts"] = "Information",
             ["Logging:Console:FormatterName"] = "simple",
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
         };

@@ -1,16 +1,17 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
-using Hangfire.ElasticSqs.Messages;
+using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.ElasticSqs.Worker.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Hangfire.ElasticSqs.Worker.Delivery;
 
 /// <summary>
-/// The sqsd endpoint: gate (sqsd, loopback), headers, body, signature — in that order, nothing parsed before the
-/// signature verifies — then the envelope, and the dispatcher's decision as the HTTP status of ARCHITECTURE §3.6.
+/// The sqsd host: gate (sqsd, loopback), headers, body — then the core's delivery pipeline (signature first, nothing
+/// parsed before it verifies), whose result becomes the HTTP status sqsd acts on (the README's HTTP contract: only
+/// 200 deletes the message).
 /// </summary>
 internal sealed partial class SqsdEndpointHandler
 {
@@ -19,17 +20,19 @@ internal sealed partial class SqsdEndpointHandler
 
     private readonly ElasticSqsStorage _storage;
     private readonly SqsdRequestGate _gate;
-    private readonly DeliveryDispatcher _dispatcher;
     private readonly PeriodicTaskHandler _periodicTasks;
     private readonly ILogger _logger;
+    private readonly DeliverySettings _settings;
+    private readonly TimeSpan _handOffTimeout;
 
-    public SqsdEndpointHandler(ElasticSqsStorage storage, SqsdRequestGate gate, DeliveryDispatcher dispatcher, PeriodicTaskHandler periodicTasks, ILogger<SqsdEndpointHandler> logger)
+    public SqsdEndpointHandler(ElasticSqsStorage storage, SqsdRequestGate gate, PeriodicTaskHandler periodicTasks, IOptions<ElasticSqsWorkerOptions> options, ILogger<SqsdEndpointHandler> logger)
     {
         _storage = storage;
         _gate = gate;
-        _dispatcher = dispatcher;
         _periodicTasks = periodicTasks;
         _logger = logger;
+        _settings = new DeliverySettings(options.Value.DueTolerance, options.Value.ServerTimeout);
+        _handOffTimeout = options.Value.HandOffTimeout;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -56,7 +59,7 @@ internal sealed partial class SqsdEndpointHandler
         }
 
         var result = await DeliverAsync(context.Request, headers).ConfigureAwait(false);
-        LogOutcome(_logger, headers.MessageId, result.JobId, headers.ReceiveCount, result.HttpStatus, result.Status, result.Reason, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        LogOutcome(_logger, headers.MessageId, result.JobId, headers.ReceiveCount, HttpStatusOf(result), result.Status, result.Reason, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await Respond(context.Response, result).ConfigureAwait(false);
     }
 
@@ -68,33 +71,24 @@ internal sealed partial class SqsdEndpointHandler
             return new(DeliveryStatus.Malformed, $"the body is larger than SQS allows ({MaximumBody:N0} bytes)");
         }
 
-        var signature = headers.GetAttribute(MessageAttributeNames.Signature);
-        if (!_storage.Signer.Verify(body, headers.GetAttribute, signature))
+        if (!_storage.Pipeline.TryRead(body, headers.GetAttribute, out var message, out var refusal))
         {
-            return new(DeliveryStatus.Forbidden, signature is null ? "no signature" : "signature does not verify (wrong, altered, or from a retired key)");
+            return refusal;
         }
 
-        JobEnvelope envelope;
-        try
-        {
-            envelope = JobEnvelope.Parse(body);
-        }
-        catch (FormatException ex)
-        {
-            return new(DeliveryStatus.Malformed, ex.Message);
-        }
-
-        if (!string.Equals(envelope.JobId, headers.GetAttribute(MessageAttributeNames.JobId), StringComparison.Ordinal))
-        {
-            return new(DeliveryStatus.Malformed, "the job id attribute does not match the envelope", envelope.JobId);
-        }
-
-        var retry = int.TryParse(headers.GetAttribute(MessageAttributeNames.Retry), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;
-        DateTime? due = long.TryParse(headers.GetAttribute(MessageAttributeNames.Due), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
-            : null;
-        return await _dispatcher.DispatchAsync(envelope, retry, due).ConfigureAwait(false);
+        return await _storage.HandOff.DeliverAsync(message, _settings, _handOffTimeout).ConfigureAwait(false);
     }
+
+    /// <summary>sqsd deletes a message only on exactly 200; anything else is delivered again, until the DLQ.</summary>
+    internal static int HttpStatusOf(DeliveryResult result) => result.Status switch
+    {
+        DeliveryStatus.Completed or DeliveryStatus.Redelayed or DeliveryStatus.Skipped => StatusCodes.Status200OK,
+        DeliveryStatus.AlreadyProcessing => StatusCodes.Status409Conflict,
+        DeliveryStatus.Malformed => StatusCodes.Status400BadRequest,
+        DeliveryStatus.Forbidden => StatusCodes.Status403Forbidden,
+        DeliveryStatus.Unrunnable => StatusCodes.Status500InternalServerError,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
 
     /// <summary>The raw body bytes, or null when longer than any SQS message.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
@@ -143,7 +137,7 @@ internal sealed partial class SqsdEndpointHandler
         }
     }
 
-    private static Task Respond(HttpResponse response, DeliveryResult result) => result.HttpStatus switch
+    private static Task Respond(HttpResponse response, DeliveryResult result) => HttpStatusOf(result) switch
     {
         StatusCodes.Status200OK => WorkerResponses.Ok(response, result.Status.ToString()),
         StatusCodes.Status403Forbidden => WorkerResponses.Forbidden(response),

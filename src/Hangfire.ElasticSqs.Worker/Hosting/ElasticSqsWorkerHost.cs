@@ -1,7 +1,5 @@
 using Hangfire.Client;
 using Hangfire.Common;
-using Hangfire.ElasticSqs.Delivery;
-using Hangfire.ElasticSqs.Worker.Delivery;
 using Hangfire.Server;
 using Hangfire.States;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,18 +19,16 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
     private readonly IServiceProvider _services;
     private readonly ElasticSqsStorage _storage;
     private readonly ElasticSqsWorkerOptions _options;
-    private readonly DeliveryDispatcher _dispatcher;
     private readonly ILogger _logger;
     private readonly IHostApplicationLifetime? _lifetime;
     private BackgroundJobServer? _server;
     private CancellationTokenRegistration _stopping;
 
-    public ElasticSqsWorkerHost(IServiceProvider services, ElasticSqsStorage storage, IOptions<ElasticSqsWorkerOptions> options, DeliveryDispatcher dispatcher, ILogger<ElasticSqsWorkerHost> logger)
+    public ElasticSqsWorkerHost(IServiceProvider services, ElasticSqsStorage storage, IOptions<ElasticSqsWorkerOptions> options, ILogger<ElasticSqsWorkerHost> logger)
     {
         _services = services;
         _storage = storage;
         _options = options.Value;
-        _dispatcher = dispatcher;
         _logger = logger;
         _lifetime = services.GetService<IHostApplicationLifetime>();
     }
@@ -48,7 +44,8 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         // Hosted services stop in reverse order, and the web server stops first: it waits (up to the shutdown timeout)
         // for every request in flight, including deliveries still waiting for a worker, which would otherwise all be
         // run before StopAsync below is reached. Refuse them with 503 as soon as the application starts stopping.
-        _stopping = _lifetime?.ApplicationStopping.Register(static dispatcher => ((DeliveryDispatcher)dispatcher!).BeginShutdown(), _dispatcher) ?? default;
+        _storage.UseChannelBridge("The Elastic Beanstalk worker endpoint (AddHangfireElasticSqsWorker)", _options.RecurringJobScheduler == Scheduling.RecurringJobSchedulerMode.Hangfire);
+        _stopping = _lifetime?.ApplicationStopping.Register(static storage => ((ElasticSqsStorage)storage!).HandOff.BeginShutdown(), _storage) ?? default;
         var serverOptions = new BackgroundJobServerOptions
         {
             WorkerCount = _options.WorkerCount,
@@ -79,7 +76,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _dispatcher.BeginShutdown();
+        _storage.HandOff.BeginShutdown();
         if (_server is null)
         {
             return;
@@ -92,7 +89,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         }
         catch (OperationCanceledException)
         {
-            LogShutdownTimedOut(_logger, _dispatcher.InFlight.Count);
+            LogShutdownTimedOut(_logger, _storage.Pipeline.InFlight.Count);
         }
     }
 

@@ -7,8 +7,9 @@ namespace Hangfire.ElasticSqs.Storage;
 
 /// <summary>
 /// Forwards every connection call to the inner storage, except <see cref="FetchNextJob"/>, which takes the next job
-/// the sqsd endpoint delivered, and <see cref="CreateWriteTransaction"/>, which returns a transaction that sends
-/// enqueued and scheduled jobs through SQS.
+/// from SQS (poll mode) or from the sqsd endpoint, <see cref="CreateWriteTransaction"/>, which returns a transaction
+/// that sends enqueued and scheduled jobs through SQS, and the recurring-job schedule's reads, which Hangfire's
+/// <c>RecurringJobScheduler</c> sees only where it is the one that triggers recurring jobs.
 /// </summary>
 internal sealed class ElasticSqsConnection : JobStorageConnection
 {
@@ -53,10 +54,25 @@ internal sealed class ElasticSqsConnection : JobStorageConnection
 
     public override IFetchedJob FetchNextJob(string[] queues, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(queues);
+        if (_storage.Options.ReceiveFromSqs)
+        {
+            return _storage.Polling.FetchNextJob(queues, cancellationToken);
+        }
+
+        _storage.EnsureCanReceive();
+
         // Every job sqsd delivers to this worker runs: the SQS queue behind the sqsd endpoint is the routing.
         var delivery = _storage.Deliveries.Take(cancellationToken);
         return new ElasticSqsFetchedJob(_storage, delivery);
     }
+
+    /// <summary>
+    /// The due recurring jobs are what <c>RecurringJobScheduler</c> polls (nothing else reads the set by score). Where
+    /// cron.yaml triggers them, it finds none, so no configuration triggers a recurring job twice.
+    /// </summary>
+    private bool IsHiddenSchedule(string key)
+        => string.Equals(key, StorageKeys.RecurringJobs, StringComparison.Ordinal) && !_storage.RunsRecurringJobScheduler;
 
     public override void SetJobParameter(string id, string name, string value) => _inner.SetJobParameter(id, name, value);
 
@@ -77,10 +93,10 @@ internal sealed class ElasticSqsConnection : JobStorageConnection
     public override HashSet<string> GetAllItemsFromSet(string key) => _inner.GetAllItemsFromSet(key);
 
     public override string GetFirstByLowestScoreFromSet(string key, double fromScore, double toScore)
-        => _inner.GetFirstByLowestScoreFromSet(key, fromScore, toScore);
+        => IsHiddenSchedule(key) ? null! : _inner.GetFirstByLowestScoreFromSet(key, fromScore, toScore);
 
     public override List<string> GetFirstByLowestScoreFromSet(string key, double fromScore, double toScore, int count)
-        => _inner.GetFirstByLowestScoreFromSet(key, fromScore, toScore, count);
+        => IsHiddenSchedule(key) ? [] : _inner.GetFirstByLowestScoreFromSet(key, fromScore, toScore, count);
 
     public override long GetSetCount(string key) => _inner.GetSetCount(key);
 

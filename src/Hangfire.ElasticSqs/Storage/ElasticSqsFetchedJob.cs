@@ -1,33 +1,33 @@
-using Hangfire.ElasticSqs.Delivery;
+using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.Storage;
 
 namespace Hangfire.ElasticSqs.Storage;
 
 /// <summary>
-/// A job delivered by sqsd, held by a Hangfire worker. Acknowledging it (after the final state is committed) lets
-/// the endpoint answer 200; giving it back, or disposing it unacknowledged, makes the endpoint answer 503 so that
-/// SQS delivers the message again.
+/// A delivered job held by a Hangfire worker, whichever host delivered it. Acknowledging it (after the final state is
+/// committed) tells the host the job is done with; giving it back, or disposing it unacknowledged, has the message
+/// delivered again.
 /// </summary>
 internal sealed class ElasticSqsFetchedJob : IFetchedJob
 {
     private readonly ElasticSqsStorage _storage;
-    private readonly JobDelivery _delivery;
+    private readonly IDeliveryLease _lease;
     private bool _removedFromView;
 
-    public ElasticSqsFetchedJob(ElasticSqsStorage storage, JobDelivery delivery)
+    public ElasticSqsFetchedJob(ElasticSqsStorage storage, IDeliveryLease lease)
     {
         _storage = storage;
-        _delivery = delivery;
+        _lease = lease;
     }
 
-    public string JobId => _delivery.JobId;
+    public string JobId => _lease.JobId;
 
-    public string Queue => _delivery.Queue;
+    public string Queue => _lease.Queue;
 
     /// <summary>Non-transactional acknowledge: clears the Dashboard's queue entry, then acknowledges.</summary>
     public void RemoveFromQueue()
     {
-        if (_delivery.Completion.Task.IsCompleted)
+        if (_lease.IsAcknowledged)
         {
             return; // Already acknowledged inside the final state transaction.
         }
@@ -44,9 +44,9 @@ internal sealed class ElasticSqsFetchedJob : IFetchedJob
         Acknowledge();
     }
 
-    public void Requeue() => _delivery.Completion.TrySetResult(DeliveryOutcome.Requeued);
+    public void Requeue() => _lease.GiveBack();
 
-    internal void Acknowledge() => _delivery.Completion.TrySetResult(DeliveryOutcome.Acknowledged);
+    internal void Acknowledge() => _lease.Acknowledge();
 
-    public void Dispose() => Requeue();
+    public void Dispose() => _lease.GiveBack();
 }

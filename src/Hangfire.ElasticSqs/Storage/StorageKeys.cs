@@ -24,6 +24,9 @@ internal static class StorageKeys
     /// <summary>Hangfire's own set of scheduled jobs, which this library redirects.</summary>
     public const string HangfireSchedule = "schedule";
 
+    /// <summary>Hangfire's set of recurring job ids, scored by their next execution (what its scheduler polls).</summary>
+    public const string RecurringJobs = "recurring-jobs";
+
     /// <summary>Jobs enqueued to a Hangfire queue and not yet acknowledged, for the Dashboard's queue views.</summary>
     public static string Queue(string queue) => "elasticsqs:queue:" + queue;
 }

@@ -1,4 +1,4 @@
-using Hangfire.ElasticSqs.Delivery;
+using Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 using Hangfire.ElasticSqs.Storage;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;

@@ -1,6 +1,7 @@
 using System.Net;
 using Hangfire.ElasticSqs.Messages;
 using Hangfire.ElasticSqs.Testing;
+using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.ElasticSqs.Worker.Delivery;
 using Hangfire.States;
 using Hangfire.Storage;
@@ -61,7 +62,7 @@ public class UnavailableAndPeriodicTests
         var storage = host.Services.GetRequiredService<ElasticSqsStorage>();
         await Eventually.True(() => storage.Deliveries.Count == 1, "the second delivery to wait in the channel");
 
-        host.Services.GetRequiredService<DeliveryDispatcher>().BeginShutdown();
+        host.Services.GetRequiredService<ElasticSqsStorage>().HandOff.BeginShutdown();
 
         (await waiting).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         CountingJobs.Gates[holdKey].Release();
@@ -78,7 +79,7 @@ public class UnavailableAndPeriodicTests
         var jobId = host.Client.Enqueue<CountingJobs>(j => j.Count(key));
         var message = await host.ReceiveAsync();
 
-        host.Services.GetRequiredService<DeliveryDispatcher>().BeginShutdown();
+        host.Services.GetRequiredService<ElasticSqsStorage>().HandOff.BeginShutdown();
 
         (await host.DeliverAsync(message)).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         CountingJobs.RunsOf(key).Should().Be(0);

@@ -1,20 +1,20 @@
-namespace Hangfire.ElasticSqs.Delivery;
+namespace Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 
 /// <summary>How a delivery handed to a Hangfire worker ended.</summary>
 internal enum DeliveryOutcome
 {
-    /// <summary>The worker acknowledged it after recording the job's outcome: answer 200, SQS deletes the message.</summary>
+    /// <summary>The worker acknowledged it after recording the job's outcome: the host reports success.</summary>
     Acknowledged,
 
-    /// <summary>The worker gave it back (shutdown, aborted): answer non-200, SQS delivers it again.</summary>
+    /// <summary>The worker gave it back (shutdown, aborted): the message is delivered again.</summary>
     Requeued,
 }
 
 /// <summary>
-/// One job delivery from the sqsd endpoint to a Hangfire worker, with the completion the endpoint awaits.
-/// A delivery is taken at most once: the endpoint may abandon it (no worker in time), and a worker then skips it.
+/// One job delivery from a pushing host (the sqsd endpoint) to a Hangfire worker, with the completion the host awaits.
+/// A delivery is taken at most once: the host may abandon it (no worker in time), and a worker then skips it.
 /// </summary>
-internal sealed class JobDelivery
+internal sealed class JobDelivery : IDeliveryLease
 {
     private const int Pending = 0;
     private const int Taken = 1;
@@ -46,4 +46,10 @@ internal sealed class JobDelivery
 
     /// <summary>Gives up on the delivery before any worker took it; false if a worker already has it.</summary>
     public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Pending) == Pending;
+
+    public bool IsAcknowledged => Completion.Task.IsCompletedSuccessfully && Completion.Task.Result == DeliveryOutcome.Acknowledged;
+
+    public void Acknowledge() => Completion.TrySetResult(DeliveryOutcome.Acknowledged);
+
+    public void GiveBack() => Completion.TrySetResult(DeliveryOutcome.Requeued);
 }

@@ -1,7 +1,7 @@
-namespace Hangfire.ElasticSqs.Delivery;
+namespace Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 
 /// <summary>
-/// The channel bridge: the sqsd endpoint writes deliveries, and <c>FetchNextJob</c> of the Hangfire workers on this
+/// The channel bridge: a pushing host (the sqsd endpoint) writes deliveries, and <c>FetchNextJob</c> of the Hangfire workers on this
 /// storage takes them, so jobs run in Hangfire's real <c>Worker</c> with every filter and state change.
 /// </summary>
 /// <remarks>

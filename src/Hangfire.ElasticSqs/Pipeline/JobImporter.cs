@@ -2,7 +2,7 @@ using Hangfire.ElasticSqs.Messages;
 using Hangfire.States;
 using Hangfire.Storage;
 
-namespace Hangfire.ElasticSqs.Worker.Delivery;
+namespace Hangfire.ElasticSqs.Pipeline;
 
 /// <summary>
 /// Brings a job created by another inner storage (web and worker each on their own in-memory store) into this one,

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Hangfire.ElasticSqs.Worker.Delivery;
+namespace Hangfire.ElasticSqs.Pipeline;
 
 /// <summary>
 /// Job ids this process is handling right now. A second delivery of one of them (sqsd re-posting after a proxy

@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Hangfire.ElasticSqs.Hosts.Polling;
+
+/// <summary>
+/// Receives job messages for one Hangfire server's queues, for its workers blocked in <c>FetchNextJob</c>.
+/// </summary>
+/// <remarks>
+/// <para>Demand-driven: the messages asked for by the receives in flight, plus those received and not yet taken, never
+/// exceed the workers waiting — a received message's visibility clock is already running. The exception is an idle
+/// process, which keeps one 20-second long poll open per queue (at least one message each), so an idle process
+/// makes about three receive calls per queue per minute and still starts a job as soon as it is sent.</para>
+/// <para>Priority: the queues are in the server's order. While a queue has a backlog (its last receive returned
+/// messages), the queues after it are not received from, and workers take the first queue's messages first.</para>
+/// </remarks>
+internal sealed partial class SqsPoller : IDisposable
+{
+    private const int MaxMessagesPerReceive = 10;
+    private const int LongPollSeconds = 20;
+    private const int MaxReceivesPerQueue = 10;
+    private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(20);
+
+    private readonly PollingHost _host;
+    private readonly PollerLane[] _lanes;
+    private readonly object _lock = new();
+    private readonly SemaphoreSlim _received = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger _logger;
+    private int _waiting;
+    private int _held;
+    private int _asked;
+    private bool _stopped;
+
+    public SqsPoller(PollingHost host, IEnumerable<string> queues, ILogger logger)
+    {
+        _host = host;
+        _logger = logger;
+        _lanes = [.. queues.Select(q => new PollerLane(q))];
+    }
+
+    /// <summary>Blocks until a message for one of the queues is received; throws when <paramref name="cancellationToken"/> fires.</summary>
+    public PolledMessage Take(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _waiting++;
+            Plan();
+        }
+
+        try
+        {
+            while (true)
+            {
+                _received.Wait(cancellationToken);
+                lock (_lock)
+                {
+                    foreach (var lane in _lanes)
+                    {
+                        if (lane.Received.TryDequeue(out var message))
+                        {
+                            _held--;
+                            _waiting--;
+                            Plan();
+                            return message;
+                        }
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_lock)
+            {
+                _waiting--;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Stops receiving: receives under way are cancelled, and messages received but not taken are given back at once.</summary>
+    public void Stop()
+    {
+        List<PolledMessage> release = [];
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            foreach (var lane in _lanes)
+            {
+                release.AddRange(lane.Received);
+                lane.Received.Clear();
+            }
+
+            _held = 0;
+        }
+
+        _stop.Cancel();
+        foreach (var message in release)
+        {
+            _host.GiveBack(message);
+        }
+
+        if (release.Count > 0)
+        {
+            LogReleased(_logger, release.Count);
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _stop.Dispose();
+    }
+
+    /// <summary>Starts the receives the waiting workers need. Called under the lock whenever demand or supply changes.</summary>
+    private void Plan()
+    {
+        if (_stopped || _waiting == 0)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        var need = _waiting - _held - _asked;
+        var demand = need > 0;
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            var lane = _lanes[i];
+            if (lane.RetryAt > now)
+            {
+                continue; // Failing: the queues after it must not wait for it.
+            }
+
+            if (lane.Backlogged)
+            {
+                while (need > 0 && lane.ReceivesInFlight < MaxReceivesPerQueue)
+                {
+                    var ask = Math.Min(MaxMessagesPerReceive, need);
+                    Start(lane, ask, waitSeconds: 0);
+                    need -= ask;
+                }
+
+                return; // Strict priority: nothing from the queues after this one while it has a backlog.
+            }
+
+            if (demand && lane.ReceivesInFlight == 0)
+            {
+                var idleLanesLeft = _lanes.Length - i;
+                var ask = Math.Clamp(need / idleLanesLeft, 1, MaxMessagesPerReceive);
+                Start(lane, ask, waitSeconds: LongPollSeconds);
+                need -= ask;
+            }
+        }
+    }
+
+    private void Start(PollerLane lane, int ask, int waitSeconds)
+    {
+        lane.ReceivesInFlight++;
+        _asked += ask;
+        _ = Task.Run(() => ReceiveAsync(lane, ask, waitSeconds));
+    }
+
+    private async Task ReceiveAsync(PollerLane lane, int ask, int waitSeconds)
+    {
+        List<PolledMessage> messages;
+        try
+        {
+            var queue = lane.Queue ?? await _host.ResolveAsync(lane.HangfireQueue, _stop.Token).ConfigureAwait(false);
+            var response = await _host.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = queue.Url,
+                MaxNumberOfMessages = ask,
+                WaitTimeSeconds = waitSeconds,
+                MessageAttributeNames = ["All"],
+                MessageSystemAttributeNames = [MessageSystemAttributeName.ApproximateReceiveCount],
+            }, _stop.Token).ConfigureAwait(false);
+            var receivedAt = Stopwatch.GetTimestamp();
+            messages = [.. (response.Messages ?? []).Select(m => new PolledMessage(queue, m, receivedAt))];
+            foreach (var message in messages)
+            {
+                _host.Keeper.Hold(message);
+            }
+
+            lock (_lock)
+            {
+                lane.Queue = queue;
+                lane.Failures = 0;
+                lane.Backlogged = messages.Count > 0;
+                Finish(lane, ask);
+                if (!_stopped)
+                {
+                    foreach (var message in messages)
+                    {
+                        lane.Received.Enqueue(message);
+                    }
+
+                    _held += messages.Count;
+                    if (messages.Count > 0)
+                    {
+                        _received.Release(messages.Count);
+                    }
+
+                    Plan();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            lock (_lock)
+            {
+                Finish(lane, ask);
+            }
+
+            return;
+        }
+#pragma warning disable CA1031 // An SQS error must not end receiving: back off with jitter and try again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            TimeSpan backoff;
+            lock (_lock)
+            {
+                lane.Failures++;
+                backoff = Backoff(lane.Failures);
+                lane.RetryAt = Stopwatch.GetTimestamp() + (long)(backoff.TotalSeconds * Stopwatch.Frequency);
+                Finish(lane, ask);
+                Plan();
+            }
+
+            _host.RecordError($"receiving from queue '{lane.HangfireQueue}'", ex);
+            LogReceiveFailed(_logger, ex, lane.HangfireQueue, backoff.TotalSeconds);
+            _ = RetryLaterAsync(backoff);
+            return;
+        }
+
+        // Stopped while receiving: give these back at once.
+        foreach (var message in messages)
+        {
+            _host.GiveBack(message);
+        }
+    }
+
+    private void Finish(PollerLane lane, int ask)
+    {
+        lane.ReceivesInFlight--;
+        _asked -= ask;
+    }
+
+    private async Task RetryLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            Plan();
+        }
+    }
+
+    /// <summary>Exponential from 1 second up to 20, with ±20 % jitter so that many processes do not retry in step.</summary>
+    private static TimeSpan Backoff(int failures)
+    {
+        var seconds = Math.Min(Math.Pow(2, Math.Min(failures - 1, 10)), MaxErrorBackoff.TotalSeconds);
+#pragma warning disable CA5394 // Jitter, not security.
+        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+#pragma warning restore CA5394
+    }
+
+    [LoggerMessage(60, LogLevel.Warning, "Receiving from Hangfire queue {Queue} failed; trying again in {Seconds:0.0} s")]
+    private static partial void LogReceiveFailed(ILogger logger, Exception exception, string queue, double seconds);
+
+    [LoggerMessage(61, LogLevel.Information, "Stopped receiving: gave back {Count} received message(s) that no worker had started, for another process to take at once")]
+    private static partial void LogReleased(ILogger logger, int count);
+}

@@ -1,0 +1,102 @@
+namespace Hangfire.ElasticSqs.Pipeline.ChannelBridge;
+
+/// <summary>
+/// Runs verified messages of a pushing host (one that is handed a message and must answer for it, like the sqsd
+/// endpoint) through the pipeline and, when the job should run, hands it to a Hangfire worker through the
+/// <see cref="DeliveryChannel"/> and waits for its recorded outcome.
+/// </summary>
+internal sealed class ChannelHandOff
+{
+    private readonly DeliveryPipeline _pipeline;
+    private readonly DeliveryChannel _channel;
+    private readonly TimeProvider _time;
+    private volatile bool _stopping;
+
+    public ChannelHandOff(DeliveryPipeline pipeline, DeliveryChannel channel, TimeProvider time)
+    {
+        _pipeline = pipeline;
+        _channel = channel;
+        _time = time;
+    }
+
+    /// <summary>New deliveries are refused from now on, and deliveries no worker has taken yet are given back.</summary>
+    public void BeginShutdown()
+    {
+        _stopping = true;
+
+        // Every delivery no worker has taken is still in the channel (a write that races with this is given back by
+        // HandOffAsync's own check after writing).
+        foreach (var delivery in _channel.Pending())
+        {
+            if (delivery.TryAbandon())
+            {
+                delivery.GiveBack();
+            }
+        }
+    }
+
+    /// <param name="message">A message whose signature verified.</param>
+    /// <param name="settings">The host's timings.</param>
+    /// <param name="handOffTimeout">How long the job may wait for a free worker before the host is told to retry.</param>
+    public async Task<DeliveryResult> DeliverAsync(VerifiedMessage message, DeliverySettings settings, TimeSpan handOffTimeout)
+    {
+        if (_stopping)
+        {
+            return new(DeliveryStatus.Unavailable, "shutting down", message.Envelope.JobId);
+        }
+
+        var decision = await _pipeline.DecideAsync(message, settings).ConfigureAwait(false);
+        if (!decision.ShouldRun)
+        {
+            return decision.Result;
+        }
+
+        try
+        {
+            return await HandOffAsync(decision.RunJobId!, decision.Queue, handOffTimeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pipeline.Release(decision.RunJobId!);
+        }
+    }
+
+    private async Task<DeliveryResult> HandOffAsync(string jobId, string queue, TimeSpan handOffTimeout)
+    {
+        if (_stopping)
+        {
+            return new(DeliveryStatus.Unavailable, "shutting down", jobId);
+        }
+
+        var delivery = new JobDelivery(jobId, queue);
+        _channel.Write(delivery);
+        if (_stopping && delivery.TryAbandon())
+        {
+            // BeginShutdown ran between the check above and the write, and may have missed this delivery.
+            return new(DeliveryStatus.Unavailable, "shutting down", jobId);
+        }
+
+        var completion = delivery.Completion.Task;
+        try
+        {
+            // One bound for the whole hand-off: a delivery no worker has taken within the timeout is abandoned,
+            // whether all workers were busy or none is running. WaitAsync disposes its timer when the job completes
+            // first (a Task.Delay per delivery would keep a timer alive for the whole timeout: thousands of them at
+            // full rate).
+            await completion.WaitAsync(handOffTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (delivery.TryAbandon())
+        {
+            return new(DeliveryStatus.Unavailable, "no worker took the job in time", jobId);
+        }
+        catch (TimeoutException)
+        {
+            // A worker took it just as the bound passed: wait for its outcome below.
+        }
+
+        // Taken: wait for the outcome however long the job runs. A client that disconnects does not cancel it.
+        return await completion.ConfigureAwait(false) == DeliveryOutcome.Acknowledged
+            ? new(DeliveryStatus.Completed, "outcome recorded", jobId)
+            : new(DeliveryStatus.Unavailable, "the worker gave the job back (shutting down)", jobId);
+    }
+}
