@@ -33,6 +33,7 @@ var packableProjects = new[]
 {
     root.CombineWithFilePath("src/Hangfire.ElasticSqs/Hangfire.ElasticSqs.csproj"),
     root.CombineWithFilePath("src/Hangfire.ElasticSqs.Worker/Hangfire.ElasticSqs.Worker.csproj"),
+    root.CombineWithFilePath("src/Hangfire.ElasticSqs.LocalSqsd/Hangfire.ElasticSqs.LocalSqsd.csproj"),
 };
 var packageFrameworks = new[] { "net8.0", "net10.0" };
 var sampleProjectDir = root.Combine("samples/Hangfire.ElasticSqs.Sample");
@@ -239,6 +240,18 @@ void VerifyPackage(FilePath nupkg, FilePath snupkg, string id)
             if (!text.Contains("<readme>README.md</readme>", StringComparison.Ordinal))
             {
                 problems.Add("nuspec does not declare <readme>README.md</readme>");
+            }
+
+            // The packages are released together, so one depending on another must name its exact version.
+            foreach (var dependency in XDocument.Parse(text).Descendants().Where(e => e.Name.LocalName == "dependency"))
+            {
+                var dependencyId = (string)dependency.Attribute("id");
+                var version = (string)dependency.Attribute("version") ?? "";
+                if (packableProjects.Any(p => p.GetFilenameWithoutExtension().FullPath == dependencyId)
+                    && !(version.StartsWith("[", StringComparison.Ordinal) && version.EndsWith("]", StringComparison.Ordinal) && !version.Contains(',')))
+                {
+                    problems.Add($"dependency {dependencyId} is {version}, not an exact [version]");
+                }
             }
         }
 
@@ -467,7 +480,7 @@ Task("Test")
 });
 
 Task("Pack")
-    .Description("Packs src/Hangfire.ElasticSqs and src/Hangfire.ElasticSqs.Worker into artifacts/packages/ and checks their contents.")
+    .Description("Packs src/Hangfire.ElasticSqs, src/Hangfire.ElasticSqs.Worker and src/Hangfire.ElasticSqs.LocalSqsd into artifacts/packages/ and checks their contents.")
     .Does(() =>
 {
     if (DirectoryExists(packages))
@@ -492,7 +505,7 @@ Task("Pack")
     {
         var id = project.GetFilenameWithoutExtension().FullPath;
         // Package file names are <id>.<version>.nupkg; match on the id from the nuspec, since
-        // "Hangfire.ElasticSqs.*" would also match "Hangfire.ElasticSqs.Worker.*".
+        // "Hangfire.ElasticSqs.*" would also match "Hangfire.ElasticSqs.Worker.*" and "Hangfire.ElasticSqs.LocalSqsd.*".
         var nupkg = GetFiles(packages.FullPath + "/*.nupkg").FirstOrDefault(p =>
         {
             using var zip = ZipFile.OpenRead(p.FullPath);
@@ -511,7 +524,7 @@ Task("Pack")
         }
 
         VerifyPackage(nupkg, snupkg, id);
-        Information("  OK: {0} has README.md and lib/{{{1}}}/{2}.dll + .xml; symbols in {3}",
+        Information("  OK: {0} has README.md, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
             nupkg.GetFilename(), string.Join(",", packageFrameworks), id, snupkg.GetFilename());
         Information("");
     }

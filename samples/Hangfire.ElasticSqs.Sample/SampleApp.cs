@@ -49,7 +49,7 @@ public static class SampleApp
         {
             builder.Services.AddHangfireElasticSqsWorker(options => options.Enabled = true);
 
-            // On Elastic Beanstalk the real sqsd runs beside the app; locally the library's emulator plays its part.
+            // On Elastic Beanstalk the real sqsd runs beside the app; locally the emulator from Hangfire.ElasticSqs.LocalSqsd plays its part.
             if (builder.Configuration.GetSection(LocalSqsdSection).Exists())
             {
                 builder.Services.AddLocalSqsd(builder.Configuration.GetSection(LocalSqsdSection));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Hangfire.ElasticSqs.Testing;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Hangfire.InMemory;
 
 namespace Hangfire.ElasticSqs.Benchmarks;

@@ -3,7 +3,6 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Hangfire.ElasticSqs.Worker;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Hangfire.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

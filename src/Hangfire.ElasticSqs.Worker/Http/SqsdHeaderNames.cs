@@ -2,7 +2,8 @@ namespace Hangfire.ElasticSqs.Worker.Http;
 
 /// <summary>
 /// Header names sqsd sends, as they appear on the wire (em-http title-cases them). Always compare
-/// them ignoring case: proxies and emulators may change the casing.
+/// them ignoring case: proxies and emulators may change the casing. The local sqsd keeps its own copy of the
+/// names it sends, because this one is internal and the worker does not depend on that package.
 /// </summary>
 internal static class SqsdHeaderNames
 {

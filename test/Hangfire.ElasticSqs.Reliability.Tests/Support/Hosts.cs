@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
 using Amazon.SQS;
+using Hangfire.ElasticSqs.LocalSqsd;
 using Hangfire.ElasticSqs.Testing;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hangfire.ElasticSqs.Reliability.Tests.Support;
+
+// Declared inside the namespace so that it wins over the namespace Hangfire.ElasticSqs.LocalSqsd.
+using LocalSqsd = global::Hangfire.ElasticSqs.LocalSqsd.LocalSqsd;
 
 /// <summary>Signing keys shared by producer and workers of one scenario.</summary>
 public sealed class Keys

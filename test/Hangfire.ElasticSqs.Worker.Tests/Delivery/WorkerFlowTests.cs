@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Hangfire.ElasticSqs.LocalSqsd;
 using Hangfire.ElasticSqs.Messages;
 using Hangfire.ElasticSqs.Testing;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Hangfire.States;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
@@ -11,14 +11,14 @@ public class WorkerFlowTests
 {
     private MotoServer _moto = null!;
     private WorkerTestHost _host = null!;
-    private Hangfire.ElasticSqs.Worker.LocalSqsd.LocalSqsd _sqsd = null!;
+    private Hangfire.ElasticSqs.LocalSqsd.LocalSqsd _sqsd = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
         _moto = await MotoServer.StartAsync();
         _host = await WorkerTestHost.StartAsync(_moto, worker: o => o.WorkerCount = 20);
-        _sqsd = new Hangfire.ElasticSqs.Worker.LocalSqsd.LocalSqsd(
+        _sqsd = new Hangfire.ElasticSqs.LocalSqsd.LocalSqsd(
             new LocalSqsdOptions
             {
                 WorkerQueueURL = _host.QueueUrl(),

@@ -1,6 +1,6 @@
 using System.Net;
+using Hangfire.ElasticSqs.LocalSqsd;
 using Hangfire.ElasticSqs.Testing;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Hangfire.ElasticSqs.Worker.Scheduling;
 using Hangfire.ElasticSqs.Worker.Tests.Delivery;
 using Hangfire.States;
@@ -11,8 +11,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Scheduling;
 
-// Declared inside the namespace so that it wins over the namespace Hangfire.ElasticSqs.Worker.LocalSqsd.
-using LocalSqsd = global::Hangfire.ElasticSqs.Worker.LocalSqsd.LocalSqsd;
+// Declared inside the namespace so that it wins over the namespace Hangfire.ElasticSqs.LocalSqsd.
+using LocalSqsd = global::Hangfire.ElasticSqs.LocalSqsd.LocalSqsd;
 
 /// <summary>
 /// Recurring jobs end to end over moto: a generated cron.yaml fired by the local sqsd through the worker queue, and

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// A local stand-in for Elastic Beanstalk's worker daemon (aws-sqsd): long-polls one SQS queue and POSTs

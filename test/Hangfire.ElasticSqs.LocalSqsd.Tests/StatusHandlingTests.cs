@@ -1,7 +1,7 @@
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Testing;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 public sealed class StatusHandlingTests : LocalSqsdTestBase
 {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// The daemon's log lines. The delivery lines keep sqsd's own wording (<c>message: sent to</c>,

@@ -1,6 +1,6 @@
 using Hangfire.ElasticSqs.Testing;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 public sealed class ShutdownTests : LocalSqsdTestBase
 {

@@ -3,7 +3,7 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// Delivers one received message the way sqsd does: drop it if it outlived the retention period, POST it,

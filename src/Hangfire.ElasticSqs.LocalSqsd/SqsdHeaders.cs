@@ -1,10 +1,10 @@
 using System.Globalization;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// Header values and formats exactly as aws-sqsd writes them (the names themselves are
-/// <see cref="Http.SqsdHeaderNames"/>, shared with the endpoint that reads them). Its HTTP client (em-http-request)
+/// <see cref="SqsdHeaderNames"/>). Its HTTP client (em-http-request)
 /// lower-cases every header name and capitalises each <c>-</c>-separated segment, which is why the names
 /// below read <c>Msgid</c> and not <c>MsgId</c>.
 /// </summary>

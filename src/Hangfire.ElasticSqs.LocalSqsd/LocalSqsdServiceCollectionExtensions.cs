@@ -1,5 +1,5 @@
 using Amazon.SQS;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
+using Hangfire.ElasticSqs.LocalSqsd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>The HTTP client sqsd would be: HTTP/1.1 keep-alive pool, no redirects, no decompression, no proxy.</summary>
 internal static class SqsdHttpClient

@@ -3,7 +3,7 @@ using Cronos;
 using Hangfire.ElasticSqs.Scheduling.CronYaml;
 using Microsoft.Extensions.Logging;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// The leader half of sqsd's periodic tasks: at each fire time of a <c>cron.yaml</c> task it sends the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Amazon.SQS.Model;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// The SQS message through which sqsd runs a <c>cron.yaml</c> task: the leader sends it to the worker queue

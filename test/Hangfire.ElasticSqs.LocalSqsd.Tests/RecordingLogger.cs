@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 /// <summary>Keeps every formatted log line so tests can check the daemon's sqsd-style log.</summary>
 public sealed class RecordingLogger : ILogger

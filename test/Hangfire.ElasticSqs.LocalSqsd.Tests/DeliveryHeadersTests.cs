@@ -3,7 +3,7 @@ using System.Text;
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Testing;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 public sealed class DeliveryHeadersTests : LocalSqsdTestBase
 {

@@ -1,14 +1,9 @@
 using Amazon.SQS;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
-
-// Declared inside the namespace so that it wins over the namespace Hangfire.ElasticSqs.Worker.LocalSqsd,
-// which code under Hangfire.ElasticSqs.Worker would otherwise find first.
-using LocalSqsd = global::Hangfire.ElasticSqs.Worker.LocalSqsd.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 public sealed class LocalSqsdOptionsTests
 {

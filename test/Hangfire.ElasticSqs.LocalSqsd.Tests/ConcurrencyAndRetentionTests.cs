@@ -1,7 +1,7 @@
 using Hangfire.ElasticSqs.Testing;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 public sealed class ConcurrencyAndRetentionTests : LocalSqsdTestBase
 {

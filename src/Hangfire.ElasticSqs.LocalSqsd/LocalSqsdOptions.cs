@@ -1,4 +1,4 @@
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// Settings of the <see cref="LocalSqsd"/>. The sqsd-specific ones carry the names, units (whole seconds)

@@ -1,11 +1,10 @@
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Scheduling.CronYaml;
 using Hangfire.ElasticSqs.Testing;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 public sealed class PeriodicTaskTests : LocalSqsdTestBase
 {

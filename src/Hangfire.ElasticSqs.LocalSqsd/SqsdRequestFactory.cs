@@ -1,4 +1,3 @@
-using Hangfire.ElasticSqs.Worker.Http;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -6,7 +5,7 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// Builds the POST sqsd sends for a received message, header by header in sqsd's order (Content-Type,

@@ -3,7 +3,7 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// Long-polls the worker queue and hands each message to a <see cref="MessageDelivery"/>, never holding

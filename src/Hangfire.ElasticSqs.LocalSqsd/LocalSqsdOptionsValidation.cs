@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Hangfire.ElasticSqs.Worker.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd;
 
 /// <summary>
 /// Range checks of <see cref="LocalSqsdOptions"/>, using the valid ranges Elastic Beanstalk documents for the

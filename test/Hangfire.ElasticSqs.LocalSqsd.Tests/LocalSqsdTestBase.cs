@@ -1,13 +1,8 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Testing;
-using Hangfire.ElasticSqs.Worker.LocalSqsd;
 
-namespace Hangfire.ElasticSqs.Worker.Tests.LocalSqsd;
-
-// Declared inside the namespace so that it wins over the namespace Hangfire.ElasticSqs.Worker.LocalSqsd,
-// which code under Hangfire.ElasticSqs.Worker would otherwise find first.
-using LocalSqsd = global::Hangfire.ElasticSqs.Worker.LocalSqsd.LocalSqsd;
+namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
 /// <summary>
 /// A moto SQS server per fixture, a fresh queue and a fresh recording application per test, and a local
