@@ -43,6 +43,7 @@ internal sealed class SendBatcher
     private long _batchCalls;
     private long _batchedEntries;
     private long _lingerWaits;
+    private int _peakInFlight;
 
     public SendBatcher(IAmazonSQS sqs, TimeSpan linger, Func<SqsQueue, PreparedSend, CancellationToken, Task> sendSingle, Func<DateTime?, int> delaySeconds)
     {
@@ -66,6 +67,9 @@ internal sealed class SendBatcher
 
     /// <summary>How many times sends had to wait for company (the linger timer was armed); a lone send never does.</summary>
     public long LingerWaits => Interlocked.Read(ref _lingerWaits);
+
+    /// <summary>The most calls in flight to one queue at once so far.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     /// <summary>Test seam: changes a batch entry just before it is sent (for example to make SQS refuse it).</summary>
     internal Action<PreparedSend, SendMessageBatchRequestEntry>? BatchEntryInterceptor { get; set; }
@@ -125,6 +129,11 @@ internal sealed class SendBatcher
                 var batch = lane.Pending.GetRange(0, count);
                 lane.Pending.RemoveRange(0, count);
                 lane.InFlight++;
+                if (lane.InFlight > _peakInFlight)
+                {
+                    _peakInFlight = lane.InFlight; // Under a lane's lock, not a global one: a rare lost update only understates.
+                }
+
                 (ready ??= []).Add(batch);
                 continue;
             }
