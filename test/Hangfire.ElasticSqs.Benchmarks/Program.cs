@@ -66,6 +66,11 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args.Contains("--check-standin"))
+        {
+            return await StandInCheck.RunAsync();
+        }
+
         var settings = Settings.Parse(args);
         LogProvider.SetCurrentLogProvider(SilentLogProvider.Instance);
         StateTimer.Register();
