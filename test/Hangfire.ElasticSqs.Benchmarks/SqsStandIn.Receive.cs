@@ -13,6 +13,9 @@ internal sealed partial class SqsStandIn
     /// <summary>Messages handed out by <c>ReceiveMessage</c> so far (receives of the same message count again).</summary>
     public long Received => Interlocked.Read(ref _received);
 
+    /// <summary>Self-check seam: received bodies get a wrong MD5, which the SDK must refuse.</summary>
+    internal bool CorruptReceivedDigests { get; set; }
+
     private async Task<object> ReceiveAsync(JsonElement request, CancellationToken aborted)
     {
         var queue = QueueOf(request);
@@ -30,16 +33,16 @@ internal sealed partial class SqsStandIn
         // Both spellings: MessageSystemAttributeNames (SDK 4) and the older AttributeNames.
         var systemNames = Strings(request, "MessageSystemAttributeNames").Concat(Strings(request, "AttributeNames")).ToHashSet(StringComparer.Ordinal);
         var attributeNames = Strings(request, "MessageAttributeNames");
-        return new Dictionary<string, object> { ["Messages"] = messages.Select(m => Reply(m, systemNames, attributeNames)).ToList() };
+        return new Dictionary<string, object> { ["Messages"] = messages.Select(m => Reply(m, systemNames, attributeNames, CorruptReceivedDigests)).ToList() };
     }
 
-    private static Dictionary<string, object> Reply(StandInMessage message, HashSet<string> systemNames, List<string> attributeNames)
+    private static Dictionary<string, object> Reply(StandInMessage message, HashSet<string> systemNames, List<string> attributeNames, bool corrupt)
     {
         var reply = new Dictionary<string, object>
         {
             ["MessageId"] = message.MessageId,
             ["ReceiptHandle"] = message.ReceiptHandle,
-            ["MD5OfBody"] = message.Md5OfBody,
+            ["MD5OfBody"] = corrupt ? new string('0', 32) : message.Md5OfBody,
             ["Body"] = message.Body,
         };
         var system = new Dictionary<string, string>(StringComparer.Ordinal)

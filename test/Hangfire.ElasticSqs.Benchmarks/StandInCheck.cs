@@ -106,6 +106,22 @@ internal static class StandInCheck
         Expect(stale.Failed?.Count == 1, "an older receipt cannot change visibility");
         await sqs.DeleteMessageAsync(url, second[0].ReceiptHandle);
         Expect(await DepthAsync(sqs, url) == (0, 0), "empty at the end");
+
+        // The SDK does check the digests: a wrong one is refused, so the receives above were verified.
+        await sqs.SendMessageAsync(url, "corrupt");
+        standIn.CorruptReceivedDigests = true;
+        var refused = false;
+        try
+        {
+            await ReceiveAsync(sqs, url, 1, wait: 1);
+        }
+        catch (AmazonSQSException ex) when (ex.Message.Contains("MD5", StringComparison.Ordinal))
+        {
+            refused = true;
+        }
+
+        standIn.CorruptReceivedDigests = false;
+        Expect(refused, "the SDK refuses a received body whose MD5 is wrong");
         Expect(standIn.CallsOf("ReceiveMessage") > 0 && standIn.CallsOf("DeleteMessageBatch") == 3, "calls are counted by action");
     }
 
