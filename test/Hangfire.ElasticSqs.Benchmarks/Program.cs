@@ -38,6 +38,7 @@ internal sealed class Settings
     public static Settings Parse(string[] args)
     {
         var quick = args.Contains("--quick");
+        var skipMoto = args.Contains("--skip-moto");
         var only = args.FirstOrDefault(a => a.StartsWith("--only=", StringComparison.Ordinal))?["--only=".Length..]
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         return quick
@@ -54,8 +55,9 @@ internal sealed class Settings
                 MemorySmall = 2_000,
                 MemoryLarge = 10_000,
                 Only = [.. only],
+                SkipMoto = skipMoto,
             }
-            : new Settings { Only = [.. only] };
+            : new Settings { Only = [.. only], SkipMoto = skipMoto };
     }
 }
 
@@ -64,6 +66,11 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args.Contains("--check-standin"))
+        {
+            return await StandInCheck.RunAsync();
+        }
+
         var settings = Settings.Parse(args);
         LogProvider.SetCurrentLogProvider(SilentLogProvider.Instance);
         StateTimer.Register();

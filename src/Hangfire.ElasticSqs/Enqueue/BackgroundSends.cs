@@ -10,7 +10,7 @@ namespace Hangfire.ElasticSqs.Enqueue;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The SemaphoreSlim never allocates a wait handle (AvailableWaitHandle is not used); disposing it would make a send finishing after a shutdown's drain timeout throw.")]
 internal sealed class BackgroundSends
 {
-    /// <summary>Sends under way before an enqueue waits: 40 fill the 4 batches of 10 in flight per queue; the rest buffer bursts.</summary>
+    /// <summary>Sends under way before an enqueue waits: 320 fill the 32 batches of 10 a queue may have in flight; the rest buffer bursts.</summary>
     public const int MaxUnderWay = 1000;
 
     private readonly Outbox _outbox;

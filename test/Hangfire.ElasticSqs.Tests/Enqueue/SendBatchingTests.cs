@@ -69,6 +69,28 @@ public class SendBatchingTests
     }
 
     [Test]
+    public async Task Calls_in_flight_follow_demand_every_full_batch_goes_out_while_others_are_in_flight()
+    {
+        await _bed.CreateQueueAsync("default");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sqs = new CountingClient(_bed.Moto.ServiceUrl) { Gate = gate.Task };
+        var storage = _bed.CreateStorage(o => o.SendBatchLinger = TimeSpan.FromSeconds(1), sqs: sqs);
+        var client = new BackgroundJobClient(storage);
+
+        // Every call is held at the gate: the first send goes out alone, and the others fill batches behind it.
+        var ids = Enumerable.Range(0, 101).Select(i => client.Enqueue(() => TestJobs.Work(i))).ToList();
+        await Hangfire.ElasticSqs.Testing.Eventually.True(() => sqs.SingleCalls + sqs.BatchedEntries == 101, "every send handed to a call", TimeSpan.FromSeconds(30));
+        var (inFlight, batchCalls) = (sqs.InFlightBatches, sqs.BatchCalls);
+        gate.SetResult();
+        await storage.BackgroundSends.WhenIdleAsync();
+
+        batchCalls.Should().BeGreaterThanOrEqualTo(10, "100 sends fill at least 10 batches");
+        inFlight.Should().Be(batchCalls, "no batch waited for a free slot").And.BeLessThanOrEqualTo(Hangfire.ElasticSqs.Enqueue.SendBatcher.MaxInFlightPerQueue);
+        var messages = await _bed.DrainAsync("default", 101);
+        messages.Select(m => m.MessageAttributes[MessageAttributeNames.JobId].StringValue).Should().BeEquivalentTo(ids, "exactly one message per job");
+    }
+
+    [Test]
     public async Task An_entry_sqs_refuses_in_a_batch_fails_only_its_own_caller()
     {
         await _bed.CreateQueueAsync("default");
@@ -181,9 +203,18 @@ public class SendBatchingTests
     {
         private int _singleCalls;
         private int _batchCalls;
+        private int _inFlightBatches;
+        private int _batchedEntries;
         private readonly ConcurrentBag<int> _batchSizes = [];
 
         public TimeSpan SingleSendDelay { get; init; }
+
+        /// <summary>When set, every send waits for it to complete.</summary>
+        public Task? Gate { get; init; }
+
+        public int InFlightBatches => Volatile.Read(ref _inFlightBatches);
+
+        public int BatchedEntries => Volatile.Read(ref _batchedEntries);
 
         public int SingleCalls => Volatile.Read(ref _singleCalls);
 
@@ -194,6 +225,7 @@ public class SendBatchingTests
         public override async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _singleCalls);
+            await PassGateAsync(cancellationToken);
             if (SingleSendDelay > TimeSpan.Zero)
             {
                 await Task.Delay(SingleSendDelay, cancellationToken);
@@ -202,12 +234,30 @@ public class SendBatchingTests
             return await base.SendMessageAsync(request, cancellationToken);
         }
 
-        public override Task<SendMessageBatchResponse> SendMessageBatchAsync(SendMessageBatchRequest request, CancellationToken cancellationToken = default)
+        public override async Task<SendMessageBatchResponse> SendMessageBatchAsync(SendMessageBatchRequest request, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _batchCalls);
             _batchSizes.Add(request.Entries.Count);
             request.Entries.Select(e => e.Id).Should().OnlyHaveUniqueItems("entry ids are unique within a batch");
-            return base.SendMessageBatchAsync(request, cancellationToken);
+            Interlocked.Increment(ref _inFlightBatches);
+            Interlocked.Add(ref _batchedEntries, request.Entries.Count);
+            try
+            {
+                await PassGateAsync(cancellationToken);
+                return await base.SendMessageBatchAsync(request, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlightBatches);
+            }
+        }
+
+        private async Task PassGateAsync(CancellationToken cancellationToken)
+        {
+            if (Gate is { } gate)
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
         }
     }
 }
