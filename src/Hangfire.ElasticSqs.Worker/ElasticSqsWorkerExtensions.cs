@@ -1,4 +1,6 @@
 using Hangfire.ElasticSqs;
+using Hangfire.ElasticSqs.Hosts;
+using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.ElasticSqs.Worker;
 using Hangfire.ElasticSqs.Worker.Delivery;
 using Hangfire.ElasticSqs.Worker.Hosting;
@@ -58,6 +60,16 @@ public static class ElasticSqsWorkerExtensions
                 TrustedGatewayAddresses = o.TrustedGatewayAddresses.Select(System.Net.IPAddress.Parse).ToList(),
             });
         });
+        services.TryAddSingleton(provider => new Lazy<PushHost>(() =>
+        {
+            var o = provider.GetRequiredService<IOptions<ElasticSqsWorkerOptions>>().Value;
+            return PushHost.Attach(
+                provider.GetRequiredService<ElasticSqsStorage>(),
+                "The Elastic Beanstalk worker endpoint (AddHangfireElasticSqsWorker)",
+                runsRecurringJobScheduler: o.RecurringJobScheduler == Hangfire.ElasticSqs.Worker.Scheduling.RecurringJobSchedulerMode.Hangfire,
+                new DeliverySettings(o.DueTolerance, o.ServerTimeout),
+                o.HandOffTimeout);
+        }));
         services.TryAddSingleton<PeriodicTaskHandler>();
         services.TryAddSingleton<SqsdEndpointHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SqsdEndpointMatcherPolicy>());

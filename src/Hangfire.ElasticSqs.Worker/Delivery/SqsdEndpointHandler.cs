@@ -1,10 +1,10 @@
 using System.Buffers;
 using System.Diagnostics;
+using Hangfire.ElasticSqs.Hosts;
 using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.ElasticSqs.Worker.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Hangfire.ElasticSqs.Worker.Delivery;
 
@@ -18,21 +18,18 @@ internal sealed partial class SqsdEndpointHandler
     /// <summary>SQS's largest message: a longer body cannot be a job message.</summary>
     private const int MaximumBody = ElasticSqsStorageOptions.SqsHardMessageSizeLimit;
 
-    private readonly ElasticSqsStorage _storage;
+    private readonly Lazy<PushHost> _pipeline;
     private readonly SqsdRequestGate _gate;
     private readonly PeriodicTaskHandler _periodicTasks;
     private readonly ILogger _logger;
-    private readonly DeliverySettings _settings;
-    private readonly TimeSpan _handOffTimeout;
 
-    public SqsdEndpointHandler(ElasticSqsStorage storage, SqsdRequestGate gate, PeriodicTaskHandler periodicTasks, IOptions<ElasticSqsWorkerOptions> options, ILogger<SqsdEndpointHandler> logger)
+    // The pipeline is attached by the worker host when processing is on; only then do requests reach this handler.
+    public SqsdEndpointHandler(Lazy<PushHost> pipeline, SqsdRequestGate gate, PeriodicTaskHandler periodicTasks, ILogger<SqsdEndpointHandler> logger)
     {
-        _storage = storage;
+        _pipeline = pipeline;
         _gate = gate;
         _periodicTasks = periodicTasks;
         _logger = logger;
-        _settings = new DeliverySettings(options.Value.DueTolerance, options.Value.ServerTimeout);
-        _handOffTimeout = options.Value.HandOffTimeout;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -71,12 +68,7 @@ internal sealed partial class SqsdEndpointHandler
             return new(DeliveryStatus.Malformed, $"the body is larger than SQS allows ({MaximumBody:N0} bytes)");
         }
 
-        if (!_storage.Pipeline.TryRead(body, headers.GetAttribute, out var message, out var refusal))
-        {
-            return refusal;
-        }
-
-        return await _storage.HandOff.DeliverAsync(message, _settings, _handOffTimeout).ConfigureAwait(false);
+        return await _pipeline.Value.DeliverAsync(body, headers.GetAttribute).ConfigureAwait(false);
     }
 
     /// <summary>sqsd deletes a message only on exactly 200; anything else is delivered again, until the DLQ.</summary>

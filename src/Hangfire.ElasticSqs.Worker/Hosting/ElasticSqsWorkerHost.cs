@@ -1,5 +1,6 @@
 using Hangfire.Client;
 using Hangfire.Common;
+using Hangfire.ElasticSqs.Hosts;
 using Hangfire.Server;
 using Hangfire.States;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
     private readonly ElasticSqsWorkerOptions _options;
     private readonly ILogger _logger;
     private readonly IHostApplicationLifetime? _lifetime;
+    private PushHost? _pipeline;
     private BackgroundJobServer? _server;
     private CancellationTokenRegistration _stopping;
 
@@ -44,8 +46,8 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         // Hosted services stop in reverse order, and the web server stops first: it waits (up to the shutdown timeout)
         // for every request in flight, including deliveries still waiting for a worker, which would otherwise all be
         // run before StopAsync below is reached. Refuse them with 503 as soon as the application starts stopping.
-        _storage.UseChannelBridge("The Elastic Beanstalk worker endpoint (AddHangfireElasticSqsWorker)", _options.RecurringJobScheduler == Scheduling.RecurringJobSchedulerMode.Hangfire);
-        _stopping = _lifetime?.ApplicationStopping.Register(static storage => ((ElasticSqsStorage)storage!).HandOff.BeginShutdown(), _storage) ?? default;
+        _pipeline = _services.GetRequiredService<Lazy<PushHost>>().Value;
+        _stopping = _lifetime?.ApplicationStopping.Register(static pipeline => ((PushHost)pipeline!).BeginShutdown(), _pipeline) ?? default;
         var serverOptions = new BackgroundJobServerOptions
         {
             WorkerCount = _options.WorkerCount,
@@ -53,7 +55,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
             HeartbeatInterval = _options.HeartbeatInterval,
             ServerTimeout = _options.ServerTimeout,
             ServerName = _options.ServerName ?? Environment.MachineName,
-            Queues = _storage.Options.Queues.Keys.Append("default").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            Queues = [.. _pipeline.Queues],
             Activator = _services.GetService<JobActivator>(),
             TimeZoneResolver = _services.GetService<ITimeZoneResolver>(),
         };
@@ -76,7 +78,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _storage.HandOff.BeginShutdown();
+        _pipeline?.BeginShutdown();
         if (_server is null)
         {
             return;
@@ -89,7 +91,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         }
         catch (OperationCanceledException)
         {
-            LogShutdownTimedOut(_logger, _storage.Pipeline.InFlight.Count);
+            LogShutdownTimedOut(_logger, _pipeline!.JobsInFlight);
         }
     }
 

@@ -1,0 +1,60 @@
+using Hangfire.ElasticSqs.Pipeline;
+
+namespace Hangfire.ElasticSqs.Hosts;
+
+/// <summary>
+/// The one seam between the core and a host package that is handed messages and must answer for each (the sqsd
+/// endpoint of Hangfire.ElasticSqs.Worker): it feeds the delivery pipeline and gets back a <see cref="DeliveryResult"/>
+/// to map onto its protocol. A host package uses nothing else of the core's internals.
+/// </summary>
+internal sealed class PushHost
+{
+    private readonly ElasticSqsStorage _storage;
+    private readonly DeliverySettings _settings;
+    private readonly TimeSpan _handOffTimeout;
+
+    private PushHost(ElasticSqsStorage storage, DeliverySettings settings, TimeSpan handOffTimeout)
+    {
+        _storage = storage;
+        _settings = settings;
+        _handOffTimeout = handOffTimeout;
+    }
+
+    /// <summary>Jobs this process is running or about to run.</summary>
+    public int JobsInFlight => _storage.Pipeline.InFlight.Count;
+
+    /// <summary>The Hangfire queues the storage maps explicitly, plus <c>default</c>: what the host's server lists.</summary>
+    public IReadOnlyList<string> Queues
+        => [.. _storage.Options.Queues.Keys.Append("default").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Makes this process's Hangfire workers take their jobs from the pushing host (the channel bridge). Call once,
+    /// before starting the host's Hangfire server.
+    /// </summary>
+    /// <param name="storage">The storage the host's server runs on.</param>
+    /// <param name="name">The host, for error messages.</param>
+    /// <param name="runsRecurringJobScheduler">True when Hangfire's own scheduler triggers recurring jobs; false when the host does (cron.yaml).</param>
+    /// <param name="settings">The host's timings.</param>
+    /// <param name="handOffTimeout">How long a delivery may wait for a free worker before the host is told to retry.</param>
+    /// <exception cref="ElasticSqsConfigurationException">Poll mode is on too.</exception>
+    public static PushHost Attach(ElasticSqsStorage storage, string name, bool runsRecurringJobScheduler, DeliverySettings settings, TimeSpan handOffTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        storage.UseChannelBridge(name, runsRecurringJobScheduler);
+        return new PushHost(storage, settings, handOffTimeout);
+    }
+
+    /// <summary>Runs one message through the pipeline: the signature is verified before anything else is read.</summary>
+    public async Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute)
+    {
+        if (!_storage.Pipeline.TryRead(body, attribute, out var message, out var refusal))
+        {
+            return refusal;
+        }
+
+        return await _storage.HandOff.DeliverAsync(message, _settings, _handOffTimeout).ConfigureAwait(false);
+    }
+
+    /// <summary>New deliveries are refused from now on, and those no worker has taken are given back.</summary>
+    public void BeginShutdown() => _storage.HandOff.BeginShutdown();
+}
