@@ -8,6 +8,7 @@
 //            --hang-timeout=10m                                 (Test only; per test project, kills a hung test host)
 //            --hang-dump=none|mini|full                         (Test only; dump taken when a test hangs)
 //            --bench-args="..."                                 (Bench only; passed after `--`)
+//            --demo-args="..."                                  (Demo only, e.g. --poll; passed after `demo`)
 //
 // The Test target prints `N passed, N failed[, N skipped]` as the very last line of the whole run
 // (after Cake's task report), and the process exits non-zero when any test failed or any test
@@ -22,6 +23,7 @@ var testFilter = Argument("test-filter", "");
 var hangTimeout = Argument("hang-timeout", "10m");
 var hangDump = Argument("hang-dump", "none");
 var benchArgs = Argument("bench-args", "");
+var demoArgs = Argument("demo-args", "");
 
 var root = MakeAbsolute(Directory("."));
 var solution = root.CombineWithFilePath("Hangfire.ElasticSqs.sln");
@@ -534,7 +536,7 @@ Task("Demo")
     .Description("Runs the sample app's demo: dotnet run --project samples/Hangfire.ElasticSqs.Sample -c Release -- demo")
     .Does(() =>
 {
-    RunApp("Demo", sampleProjectDir, "The sample app has not been added yet.", "demo");
+    RunApp("Demo", sampleProjectDir, "The sample app has not been added yet.", ("demo " + demoArgs).Trim());
 });
 
 Task("Bench")

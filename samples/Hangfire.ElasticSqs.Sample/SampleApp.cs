@@ -7,13 +7,15 @@ namespace Hangfire.ElasticSqs.Sample;
 
 /// <summary>
 /// The application, configured the way the README tells users: Hangfire on <c>UseElasticSqsStorage</c>, options bound
-/// from <c>Hangfire:ElasticSqs</c>, and per role the Dashboard + enqueue API (web) or the sqsd endpoint (worker).
+/// from <c>Hangfire:ElasticSqs</c>, and per role the Dashboard + enqueue API (web) or the worker: the sqsd endpoint, or
+/// with <c>Sample:Host=poll</c> the ordinary Hangfire server receiving from SQS.
 /// </summary>
 public static class SampleApp
 {
     public const string RolesKey = "Sample:Roles";
     public const string LocalSqsdSection = "LocalSqsd";
     public const string StorageKey = "Sample:Storage";
+    public const string HostKey = "Sample:Host";
     public const string ConnectionStringName = "Hangfire";
 
     /// <summary>Builds the app; <paramref name="customize"/> lets the demo add configuration and services first.</summary>
@@ -23,10 +25,17 @@ public static class SampleApp
         customize?.Invoke(builder);
         var roles = SampleRoles.Parse(builder.Configuration[RolesKey]);
         var storage = SampleStorage.Parse(builder.Configuration[StorageKey]);
+        var poll = SampleHost.IsPoll(builder.Configuration[HostKey]);
 
         // Both roles need the storage: the web role enqueues and shows the Dashboard, the worker runs the jobs.
         // The inner storage holds job data and history: in-memory (one process) or PostgreSQL shared by both tiers.
         builder.Services.Configure<ElasticSqsStorageOptions>(builder.Configuration.GetSection("Hangfire:ElasticSqs"));
+        if (poll && roles.Worker)
+        {
+            // Poll mode's one switch: this process's Hangfire server receives its jobs from SQS itself.
+            builder.Services.Configure<ElasticSqsStorageOptions>(o => o.ReceiveFromSqs = true);
+        }
+
         // `elasticsqs cron-yaml` runs at build time, without a database: Hangfire.PostgreSql would create its schema when
         // constructed, so that command always uses the in-memory store (the recurring registrations are the same).
         var buildTimeCommand = args is ["elasticsqs", ..];
@@ -45,7 +54,16 @@ public static class SampleApp
         builder.Services.AddTransient<ImportJobs>();
         builder.Services.AddTransient<SampleEnqueuer>();
 
-        if (roles.Worker)
+        if (roles.Worker && poll)
+        {
+            // ECS, EKS, EC2, containers: the ordinary Hangfire server, long-polling SQS.
+            builder.Services.AddHangfireServer(o =>
+            {
+                o.Queues = ["default"];
+                o.WorkerCount = builder.Configuration.GetValue("Hangfire:ElasticSqs:Worker:WorkerCount", 20);
+            });
+        }
+        else if (roles.Worker)
         {
             builder.Services.AddHangfireElasticSqsWorker(options => options.Enabled = true);
 
@@ -64,7 +82,7 @@ public static class SampleApp
             MapEnqueueApi(app);
         }
 
-        if (roles.Worker)
+        if (roles.Worker && !poll)
         {
             app.MapElasticSqsWorker();
         }
@@ -148,6 +166,17 @@ public sealed class SampleEnqueuer(IBackgroundJobClient client)
     public string Webhook(string url) => client.Enqueue<WebhookJobs>(job => job.Deliver(url, null));
 
     public string Import(string file) => client.Enqueue<ImportJobs>(job => job.Import(file, null));
+}
+
+/// <summary>How the worker role receives its jobs, from <c>Sample:Host</c>: "sqsd" (default: Elastic Beanstalk's daemon, or the local sqsd) or "poll".</summary>
+public static class SampleHost
+{
+    public static bool IsPoll(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "sqsd" => false,
+        "poll" => true,
+        _ => throw new InvalidOperationException($"{SampleApp.HostKey} must be 'sqsd' or 'poll' (it is '{value}')."),
+    };
 }
 
 /// <summary>The inner storage of both roles, from <c>Sample:Storage</c>: "memory" (default) or "postgres".</summary>

@@ -1,6 +1,6 @@
 namespace Hangfire.ElasticSqs.Sample.Demo;
 
-/// <summary>The <c>demo</c> command line: <c>demo [--keep-running] [--fire-periodic-now]</c>.</summary>
+/// <summary>The <c>demo</c> command line: <c>demo [--poll] [--keep-running] [--fire-periodic-now]</c>.</summary>
 public static class DemoCommand
 {
     public static async Task<int> RunAsync(string[] args)
@@ -9,12 +9,13 @@ public static class DemoCommand
         {
             KeepRunning = args.Contains("--keep-running"),
             FirePeriodicTasksNow = args.Contains("--fire-periodic-now"),
+            Poll = args.Contains("--poll"),
             Output = Console.Out,
         };
-        var unknown = args.Where(a => a is not "--keep-running" and not "--fire-periodic-now").ToList();
+        var unknown = args.Where(a => a is not "--keep-running" and not "--fire-periodic-now" and not "--poll").ToList();
         if (unknown.Count > 0)
         {
-            await Console.Error.WriteLineAsync($"Unknown demo option(s): {string.Join(' ', unknown)}. Usage: demo [--keep-running] [--fire-periodic-now]");
+            await Console.Error.WriteLineAsync($"Unknown demo option(s): {string.Join(' ', unknown)}. Usage: demo [--poll] [--keep-running] [--fire-periodic-now]");
             return 2;
         }
 

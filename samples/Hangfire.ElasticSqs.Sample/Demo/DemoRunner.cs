@@ -21,6 +21,12 @@ public sealed class DemoOptions
     /// </summary>
     public bool FirePeriodicTasksNow { get; set; }
 
+    /// <summary>
+    /// Poll mode: the sample's worker role is the ordinary Hangfire server receiving from SQS (ECS, EKS, containers)
+    /// instead of the sqsd endpoint behind the local sqsd; Hangfire's own scheduler triggers the recurring job.
+    /// </summary>
+    public bool Poll { get; set; }
+
     /// <summary>How long every outcome may take before the demo gives up.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(3);
 
@@ -75,7 +81,7 @@ public static class DemoRunner
             var cronYamlPath = Path.Combine(folder.FullName, "cron.yaml");
             var port = FreePort.Next();
             var baseUrl = new Uri($"http://127.0.0.1:{port}");
-            var app = SampleApp.Build([], builder => ConfigureForDemo(builder, sqs, queueUrl, baseUrl, cronYamlPath));
+            var app = SampleApp.Build([], builder => ConfigureForDemo(builder, sqs, queueUrl, baseUrl, cronYamlPath, options.Poll));
             await using (app)
             {
                 // cron.yaml comes from the recurring jobs the app registered, exactly as a deployment script would make it;
@@ -83,8 +89,11 @@ public static class DemoRunner
                 var storage = app.Services.GetRequiredService<JobStorage>();
                 var cronYaml = ElasticSqsCronYaml.Generate(storage);
                 await File.WriteAllTextAsync(cronYamlPath, cronYaml.ToYaml(), cancellationToken);
-                await output.WriteLineAsync($"cron.yaml ({cronYamlPath}):");
-                await output.WriteLineAsync(Indent(cronYaml.ToYaml()));
+                if (!options.Poll)
+                {
+                    await output.WriteLineAsync($"cron.yaml ({cronYamlPath}):");
+                    await output.WriteLineAsync(Indent(cronYaml.ToYaml()));
+                }
 
                 await app.StartAsync(cancellationToken);
 
@@ -94,7 +103,9 @@ public static class DemoRunner
                     cancellationToken, app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
                 try
                 {
-                    await output.WriteLineAsync($"App (web + worker roles) on {baseUrl}; local sqsd polls the queue and POSTs to it.");
+                    await output.WriteLineAsync(options.Poll
+                        ? $"App (web + worker roles) on {baseUrl}; poll mode: its Hangfire server receives from the queue itself."
+                        : $"App (web + worker roles) on {baseUrl}; local sqsd polls the queue and POSTs to it.");
                     var result = await RunScenarioAsync(app, storage, sqs, queueUrl, deadLetterUrl, cronYaml, baseUrl, options, clock, stopping.Token);
                     if (options.KeepRunning)
                     {
@@ -123,7 +134,7 @@ public static class DemoRunner
         }
     }
 
-    private static void ConfigureForDemo(WebApplicationBuilder builder, IAmazonSQS sqs, string queueUrl, Uri baseUrl, string cronYamlPath)
+    private static void ConfigureForDemo(WebApplicationBuilder builder, IAmazonSQS sqs, string queueUrl, Uri baseUrl, string cronYamlPath, bool poll)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var settings = new Dictionary<string, string?>
@@ -135,6 +146,27 @@ public static class DemoRunner
             ["Hangfire:ElasticSqs:SigningKeys:demo"] = key,
             ["Hangfire:ElasticSqs:Worker:CronYamlPath"] = cronYamlPath,
             ["Hangfire:ElasticSqs:Worker:WorkerCount"] = "10",
+            [SampleApp.HostKey] = poll ? "poll" : "sqsd",
+        };
+        if (!poll)
+        {
+            AddLocalSqsd(settings, queueUrl, baseUrl, cronYamlPath);
+        }
+
+        // The demo prints its own progress and table; the jobs' deliberate failures would otherwise fill the screen.
+        // Set through configuration because appsettings.json's Logging section outranks code-level filters.
+        settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Logging:LogLevel:Hangfire.AutomaticRetryAttribute"] = "None";
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton(sqs);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+    }
+
+    private static void AddLocalSqsd(Dictionary<string, string?> settings, string queueUrl, Uri baseUrl, string cronYamlPath)
+    {
+        foreach (var (key, value) in new Dictionary<string, string?>
+        {
             [$"{SampleApp.LocalSqsdSection}:WorkerQueueURL"] = queueUrl,
             [$"{SampleApp.LocalSqsdSection}:BaseAddress"] = baseUrl.ToString(),
             [$"{SampleApp.LocalSqsdSection}:CronYamlPath"] = cronYamlPath,
@@ -144,15 +176,10 @@ public static class DemoRunner
             [$"{SampleApp.LocalSqsdSection}:MaxRetries"] = MaxReceiveCount.ToString(CultureInfo.InvariantCulture),
             [$"{SampleApp.LocalSqsdSection}:BatchDeleteDelay"] = "00:00:00.200",
             [$"{SampleApp.LocalSqsdSection}:DrainTimeout"] = "00:00:05",
-        };
-        // The demo prints its own progress and table; the jobs' deliberate failures would otherwise fill the screen.
-        // Set through configuration because appsettings.json's Logging section outranks code-level filters.
-        settings["Logging:LogLevel:Default"] = "Warning";
-        settings["Logging:LogLevel:Hangfire.AutomaticRetryAttribute"] = "None";
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton(sqs);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        })
+        {
+            settings[key] = value;
+        }
     }
 
     private static async Task<(string Queue, string DeadLetters)> CreateQueuesAsync(AmazonSQSClient sqs, CancellationToken cancellationToken)
@@ -190,9 +217,23 @@ public static class DemoRunner
         var cleanupDue = started + CleanupDelay;
         await output.WriteLineAsync(
             $"Enqueued: report {report}, report {parent} + continuation {continuation}, e-mail {email} (fails twice), " +
-            $"charge {charge} (always fails), cleanup {cleanup} (in {CleanupDelay.TotalSeconds:0} s); recurring '{HeartbeatJobs.RecurringJobId}' via cron.yaml");
+            $"charge {charge} (always fails), cleanup {cleanup} (in {CleanupDelay.TotalSeconds:0} s); recurring '{HeartbeatJobs.RecurringJobId}' via {(options.Poll ? "Hangfire's scheduler" : "cron.yaml")}");
 
-        if (options.FirePeriodicTasksNow)
+        var recurringKind = options.Poll ? "recurring (scheduler)" : "recurring (cron.yaml)";
+        if (options.Poll && options.FirePeriodicTasksNow)
+        {
+            // No sqsd in poll mode: trigger it the way the Dashboard's "Trigger now" does.
+            app.Services.GetRequiredService<IRecurringJobManager>().Trigger(HeartbeatJobs.RecurringJobId);
+            await output.WriteLineAsync($"Triggered '{HeartbeatJobs.RecurringJobId}' now (--fire-periodic-now) instead of waiting for the minute.");
+        }
+        else if (options.Poll)
+        {
+            var next = NextMinute(started);
+            await output.WriteLineAsync(
+                $"The recurring job runs when Hangfire's scheduler reaches '* * * * *' at the next minute boundary ({next:HH:mm:ss} UTC, " +
+                $"in {(next - started).TotalSeconds:0} s; it looks every 15 s), so the demo may take up to about 90 s.");
+        }
+        else if (options.FirePeriodicTasksNow)
         {
             // What sqsd's leader sends at a fire time; the local sqsd then POSTs it to the task's URL like any message.
             var now = DateTimeOffset.UtcNow;
@@ -236,11 +277,11 @@ public static class DemoRunner
                 s == "Succeeded" && a.Count == 3 && a[^1].Succeeded && a.Take(2).All(x => !x.Succeeded))),
             new("always fails", "Failed after 2 attempts", () => Outcome("always fails", charge, "Failed after 2 attempts", (s, a) =>
                 s == "Failed" && a.Count == 2 && a.All(x => !x.Succeeded))),
-            new(RecurringKind, "Succeeded at least once", () =>
+            new(recurringKind, "Succeeded at least once", () =>
             {
                 var beats = journal.AttemptsOfKind(HeartbeatJobs.Kind);
                 var id = beats.Count > 0 ? beats[0].JobId : string.Empty;
-                return Outcome(RecurringKind, id, "Succeeded at least once", (s, a) => s == "Succeeded" && IsFromRecurringJob(storage, id));
+                return Outcome(recurringKind, id, "Succeeded at least once", (s, a) => s == "Succeeded" && IsFromRecurringJob(storage, id));
             }),
         };
 
@@ -255,7 +296,7 @@ public static class DemoRunner
                 $"[{clock.Elapsed.TotalSeconds,5:0.0} s] outcomes {outcomes.Count(o => o.Met)}/{outcomes.Count}; succeeded {counts.GetValueOrDefault("Succeeded")}, " +
                 $"failed {counts.GetValueOrDefault("Failed")}, scheduled {counts.GetValueOrDefault("Scheduled")}, retries {outcomes.Sum(o => o.Retries)}" +
                 $"{(waitingFor.Count > 0 ? "; waiting for: " + string.Join(", ", waitingFor) : string.Empty)}" +
-                $"{(waitingFor.Contains(RecurringKind) && !options.FirePeriodicTasksNow ? $" (cron.yaml fires in {NextMinute(DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow:%s} s)" : string.Empty)}"));
+                $"{(waitingFor.Contains(recurringKind) && !options.FirePeriodicTasksNow ? $" (the recurring job fires in {NextMinute(DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow:%s} s)" : string.Empty)}"));
             if (waitingFor.Count == 0 || deadline.Elapsed > options.Deadline)
             {
                 break;
@@ -278,8 +319,6 @@ public static class DemoRunner
         await PrintTableAsync(output, result);
         return result;
     }
-
-    private const string RecurringKind = "recurring (cron.yaml)";
 
     private static DateTimeOffset NextMinute(DateTimeOffset now)
         => new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1);
