@@ -231,13 +231,24 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         DrainSends();
         _sweeper?.Dispose();
-        if (_polling.IsValueCreated)
-        {
-            _polling.Value.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        StopPolling();
     }
 
-    private void OnProcessExit(object? sender, EventArgs e) => DrainSends();
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        DrainSends();
+
+        // Messages given back at shutdown must reach SQS before the process ends, or they wait out their timeout.
+        StopPolling();
+    }
+
+    private void StopPolling()
+    {
+        if (_polling.IsValueCreated && !_polling.Value.DisposeAsync().AsTask().Wait(DrainTimeout))
+        {
+            _logger.LogWarning("Poll mode's last deletes and visibility changes did not finish within {Timeout}; those messages reappear at their visibility timeout", DrainTimeout);
+        }
+    }
 
     private void DrainSends()
     {

@@ -21,6 +21,7 @@ internal sealed partial class PollingHost : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Queues, CancellationToken Stopping), SqsPoller> _pollers = new();
     private readonly ConcurrentDictionary<string, Task<PolledQueue>> _queues = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+    private int _disposed;
 
     public PollingHost(ElasticSqsStorage storage)
     {
@@ -71,6 +72,11 @@ internal sealed partial class PollingHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var poller in _pollers.Values)
         {
             poller.Dispose();

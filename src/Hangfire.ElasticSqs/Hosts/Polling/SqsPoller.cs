@@ -114,11 +114,8 @@ internal sealed partial class SqsPoller : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Stop();
-        _stop.Dispose();
-    }
+    /// <remarks>The cancellation source is not disposed: receives and retries still under way read its token.</remarks>
+    public void Dispose() => Stop();
 
     /// <summary>Starts the receives the waiting workers need. Called under the lock whenever demand or supply changes.</summary>
     private void Plan()

@@ -222,6 +222,9 @@ public class PollingHostTests
             WorkerCount = workers,
             SchedulePollingInterval = schedulePolling ?? TimeSpan.FromSeconds(15),
             ShutdownTimeout = TimeSpan.FromSeconds(5),
+
+            // Other test classes' hosts set JobActivator.Current to their own (disposed) containers.
+            Activator = new JobActivator(),
         }, storage);
 
     private static string? StateOf(ElasticSqsStorage storage, string jobId)
