@@ -130,7 +130,11 @@ internal sealed partial class SqsPoller : IDisposable
 
         var now = Stopwatch.GetTimestamp();
         var need = _waiting - _held - _asked;
-        var demand = need > 0;
+
+        // A worker waits with nothing received to take. The long polls of the queues before a queue may already ask for
+        // as many messages as there are waiting workers (one worker, two queues), so "need" alone would leave that
+        // queue without any receive for as long as the queues before it stay empty.
+        var idle = _waiting > _held;
         for (var i = 0; i < _lanes.Length; i++)
         {
             var lane = _lanes[i];
@@ -148,10 +152,15 @@ internal sealed partial class SqsPoller : IDisposable
                     need -= ask;
                 }
 
+                if (idle && lane.ReceivesInFlight == 0)
+                {
+                    Start(lane, 1, waitSeconds: 0); // Finds out whether the backlog is still there.
+                }
+
                 return; // Strict priority: nothing from the queues after this one while it has a backlog.
             }
 
-            if (demand && lane.ReceivesInFlight == 0)
+            if (idle && lane.ReceivesInFlight == 0)
             {
                 var idleLanesLeft = _lanes.Length - i;
                 var ask = Math.Clamp(need / idleLanesLeft, 1, MaxMessagesPerReceive);
