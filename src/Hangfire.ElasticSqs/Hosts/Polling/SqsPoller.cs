@@ -11,15 +11,15 @@ namespace Hangfire.ElasticSqs.Hosts.Polling;
 /// <remarks>
 /// <para>Demand-driven: the messages asked for by the receives in flight, plus those received and not yet taken, never
 /// exceed the workers waiting — a received message's visibility clock is already running. The exception is an idle
-/// process, which keeps one 20-second long poll open per queue (at least one message each), so an idle process
-/// makes about three receive calls per queue per minute and still starts a job as soon as it is sent.</para>
+/// process, which keeps one long poll open per queue (at least one message each; 20 s, or less to end inside the SQS
+/// client's Timeout), so an idle process makes about three receive calls per queue per minute and still starts a job
+/// as soon as it is sent.</para>
 /// <para>Priority: the queues are in the server's order. While a queue has a backlog (its last receive returned
 /// messages), the queues after it are not received from, and workers take the first queue's messages first.</para>
 /// </remarks>
 internal sealed partial class SqsPoller : IDisposable
 {
     private const int MaxMessagesPerReceive = 10;
-    private const int LongPollSeconds = 20;
     private const int MaxReceivesPerQueue = 10;
     private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(20);
 
@@ -164,7 +164,7 @@ internal sealed partial class SqsPoller : IDisposable
             {
                 var idleLanesLeft = _lanes.Length - i;
                 var ask = Math.Clamp(need / idleLanesLeft, 1, MaxMessagesPerReceive);
-                Start(lane, ask, waitSeconds: LongPollSeconds);
+                Start(lane, ask, waitSeconds: _host.LongPollSeconds);
                 need -= ask;
             }
         }
