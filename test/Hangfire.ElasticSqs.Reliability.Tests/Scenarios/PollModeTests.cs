@@ -52,9 +52,11 @@ public sealed class PollWorkerKilledTests : ScenarioTest
         var runs = PgProbe.Runs(database).Where(r => r.JobId == jobId).ToList();
         var deadLetters = await queues.DeadLetterDepthAsync();
         var servers = producer.Storage.InnerStorage.GetMonitoringApi().Servers().Select(s => s.Name).ToList();
-        var heldBack = Occurrences(survivor.ReadLog(), "delivered again in");
+        var survivorLog = survivor.ReadLog();
+        var heldBack = Occurrences(survivorLog, "delivered again in");
+        var receiveFailures = Occurrences(survivorLog, "Receiving from Hangfire queue");
         Numbers = $"job {jobId} {stateAtKill} at the kill; runs {runs.Count} ({string.Join(", ", runs.Select(r => (r.ProcessId == victim.Id ? "victim" : "survivor") + (r.Ended is null ? " cut" : " ended")))}); "
-            + $"Succeeded {succeededAfter.TotalSeconds:0.0} s after the kill; survivor held it back {heldBack} time(s); servers left {servers.Count}; DLQ {deadLetters}";
+            + $"Succeeded {succeededAfter.TotalSeconds:0.0} s after the kill (visibility {VisibilityTimeout} s); survivor held it back {heldBack} time(s), logged {receiveFailures} receive failure(s); servers left {servers.Count}; DLQ {deadLetters}";
 
         stateAtKill.Should().Be("Processing");
         runs.Count.Should().BeGreaterThanOrEqualTo(1);
