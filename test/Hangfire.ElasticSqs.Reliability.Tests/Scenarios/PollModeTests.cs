@@ -111,6 +111,15 @@ public sealed class PollGracefulShutdownTests : ScenarioTest
         WorkerProcess? replacement = null;
         try
         {
+            // A's first receives (queue URLs, a first receive per queue) take a few SQS calls after its server registers;
+            // its first heartbeat after the registration (they come every second) means they are done and A waits in
+            // one long poll per queue. A critical job received earlier would leave the default queue without a receive.
+            var monitor = producer.Storage.InnerStorage.GetMonitoringApi();
+            await Eventually.True(
+                () => monitor.Servers().Any(s => s.Name.StartsWith("poll-stopping:", StringComparison.OrdinalIgnoreCase) && s.Heartbeat > s.StartedAt.AddSeconds(0.5)),
+                "A to send a heartbeat after its start",
+                TimeSpan.FromSeconds(30));
+
             // The critical job first, so that A's one worker takes it; the default job then meets A's open long poll.
             var longId = producer.Client.Enqueue("critical", () => PgProbe.Block(database, "poll-long", release, null!));
             await Eventually.True(() => critical.CountAsync("ApproximateNumberOfMessagesNotVisible").GetAwaiter().GetResult() == 1, "A to receive the critical job", TimeSpan.FromSeconds(30));

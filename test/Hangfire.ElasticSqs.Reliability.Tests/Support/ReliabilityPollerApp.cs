@@ -35,6 +35,9 @@ public sealed record PollerSettings
 
     public double ServerCheckSeconds { get; init; } = 1;
 
+    /// <summary>The SQS client's Timeout: above a 20-second long poll, as the AWS SDK's default (100 s) is.</summary>
+    public double SqsTimeoutSeconds { get; init; } = 30;
+
     public static PollerSettings For(Testing.MotoServer moto, string prefix, Keys keys, string postgreSql, string serverName, int workers = 10)
         => new()
         {
@@ -73,7 +76,7 @@ public static class ReliabilityPollerApp
         // The poller's give-backs and hold-backs are the evidence the scenarios read in the process log.
         builder.Logging.AddFilter("Hangfire.ElasticSqs.Hosts.Polling", LogLevel.Information);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.ShutdownTimeoutSeconds + 5));
-        builder.Services.AddSingleton<IAmazonSQS>(ReliabilityWorkerApp.SqsClient(settings.SqsServiceUrl));
+        builder.Services.AddSingleton<IAmazonSQS>(ReliabilityWorkerApp.SqsClient(settings.SqsServiceUrl, settings.SqsTimeoutSeconds));
         builder.Services.Configure<ElasticSqsStorageOptions>(o =>
         {
             o.QueueNamePrefix = settings.QueuePrefix;
