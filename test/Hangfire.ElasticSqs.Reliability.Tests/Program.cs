@@ -1,25 +1,34 @@
 using Hangfire.ElasticSqs.Reliability.Tests.Support;
+using Microsoft.Extensions.Hosting;
 
 namespace Hangfire.ElasticSqs.Reliability.Tests;
 
 /// <summary>
 /// This assembly doubles as the worker process the kill and shutdown scenarios need:
-/// <c>dotnet Hangfire.ElasticSqs.Reliability.Tests.dll worker</c> runs <see cref="ReliabilityWorkerApp"/> with the
-/// settings in <see cref="ReliabilityWorkerApp.SettingsVariable"/>. The test host never calls this.
+/// <c>dotnet Hangfire.ElasticSqs.Reliability.Tests.dll worker</c> runs <see cref="ReliabilityWorkerApp"/> (the sqsd
+/// endpoint) with the settings in <see cref="ReliabilityWorkerApp.SettingsVariable"/>, and
+/// <c>… poller</c> runs <see cref="ReliabilityPollerApp"/> (poll mode) with those in
+/// <see cref="ReliabilityPollerApp.SettingsVariable"/>. The test host never calls this.
 /// </summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args is not ["worker", ..])
+        switch (args)
         {
-            await Console.Error.WriteLineAsync("usage: dotnet Hangfire.ElasticSqs.Reliability.Tests.dll worker (settings in " + ReliabilityWorkerApp.SettingsVariable + ")");
-            return 2;
-        }
+            case ["worker", ..]:
+                await ReliabilityWorkerApp.Build(ReliabilityWorkerApp.SettingsFromEnvironment(), console: true).RunAsync();
+                return 0;
+            case ["poller", ..]:
+                using (var host = ReliabilityPollerApp.Build(ReliabilityPollerApp.SettingsFromEnvironment()))
+                {
+                    await host.RunAsync();
+                }
 
-        var settings = ReliabilityWorkerApp.SettingsFromEnvironment();
-        var app = ReliabilityWorkerApp.Build(settings, console: true);
-        await app.RunAsync();
-        return 0;
+                return 0;
+            default:
+                await Console.Error.WriteLineAsync($"usage: dotnet Hangfire.ElasticSqs.Reliability.Tests.dll worker|poller (settings in {ReliabilityWorkerApp.SettingsVariable} or {ReliabilityPollerApp.SettingsVariable})");
+                return 2;
+        }
     }
 }

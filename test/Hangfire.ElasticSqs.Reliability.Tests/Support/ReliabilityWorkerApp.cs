@@ -64,12 +64,12 @@ public static class ReliabilityWorkerApp
 
     public static string Serialize(WorkerSettings settings) => JsonSerializer.Serialize(settings);
 
-    public static AmazonSQSClient SqsClient(string serviceUrl) => new(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig
+    public static AmazonSQSClient SqsClient(string serviceUrl, double timeoutSeconds = 10) => new(new BasicAWSCredentials("test", "test"), new AmazonSQSConfig
     {
         ServiceURL = serviceUrl,
         AuthenticationRegion = "us-east-1",
         MaxErrorRetry = 1,
-        Timeout = TimeSpan.FromSeconds(10),
+        Timeout = TimeSpan.FromSeconds(timeoutSeconds),
     });
 
     public static PostgreSqlStorage PostgreSqlStorage(string connectionString)

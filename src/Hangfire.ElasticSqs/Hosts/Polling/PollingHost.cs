@@ -16,7 +16,11 @@ namespace Hangfire.ElasticSqs.Hosts.Polling;
 /// </summary>
 internal sealed partial class PollingHost : IAsyncDisposable
 {
+    private const int MaxLongPollSeconds = 20;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(15);
+
+    // Room for the response to travel after SQS ends the wait.
+    private static readonly TimeSpan LongPollMargin = TimeSpan.FromSeconds(2);
     private readonly ElasticSqsStorage _storage;
     private readonly ConcurrentDictionary<(string Queues, CancellationToken Stopping), SqsPoller> _pollers = new();
     private readonly ConcurrentDictionary<string, Task<PolledQueue>> _queues = new(StringComparer.Ordinal);
@@ -29,7 +33,20 @@ internal sealed partial class PollingHost : IAsyncDisposable
         _logger = storage.LoggerFactory.CreateLogger<PollingHost>();
         Keeper = new VisibilityKeeper(storage.Sqs, _logger);
         Receipts = new ReceiptBatcher(storage.Sqs, _logger);
+        var clientTimeout = storage.Sqs.Config?.Timeout;
+        LongPollSeconds = LongPollWithin(clientTimeout);
+        if (LongPollSeconds < MaxLongPollSeconds)
+        {
+            LogLongPollShortened(_logger, clientTimeout!.Value.TotalSeconds, LongPollSeconds);
+        }
     }
+
+    /// <summary>
+    /// How long an idle receive waits: SQS's longest wait, shortened to end inside the SQS client's own timeout. SQS
+    /// still serves a receive the client has given up on, and the messages it takes stay invisible for a whole
+    /// visibility timeout, each such receive counting towards the queue's <c>maxReceiveCount</c>.
+    /// </summary>
+    public int LongPollSeconds { get; }
 
     public IAmazonSQS Sqs => _storage.Sqs;
 
@@ -50,6 +67,11 @@ internal sealed partial class PollingHost : IAsyncDisposable
             }
         }
     }
+
+    internal static int LongPollWithin(TimeSpan? clientTimeout)
+        => clientTimeout is { } timeout && timeout < TimeSpan.FromSeconds(MaxLongPollSeconds) + LongPollMargin
+            ? Math.Max(1, (int)(timeout - LongPollMargin).TotalSeconds)
+            : MaxLongPollSeconds;
 
     public void GiveBack(PolledMessage message)
     {
@@ -166,6 +188,9 @@ internal sealed partial class PollingHost : IAsyncDisposable
             LogHeldBack(_logger, message.MessageId, result.JobId, result.Status, result.Reason, backoff.TotalSeconds);
         }
     }
+
+    [LoggerMessage(65, LogLevel.Warning, "The SQS client's Timeout ({TimeoutSeconds} s) is shorter than a 20-second long poll: idle receives wait {Seconds} s instead, making more receive calls")]
+    private static partial void LogLongPollShortened(ILogger logger, double timeoutSeconds, int seconds);
 
     [LoggerMessage(62, LogLevel.Debug, "SQS message {MessageId} job {JobId}: {Status} ({Reason}); deleted")]
     private static partial void LogFinished(ILogger logger, string messageId, string? jobId, DeliveryStatus status, string reason);

@@ -11,15 +11,15 @@ namespace Hangfire.ElasticSqs.Hosts.Polling;
 /// <remarks>
 /// <para>Demand-driven: the messages asked for by the receives in flight, plus those received and not yet taken, never
 /// exceed the workers waiting — a received message's visibility clock is already running. The exception is an idle
-/// process, which keeps one 20-second long poll open per queue (at least one message each), so an idle process
-/// makes about three receive calls per queue per minute and still starts a job as soon as it is sent.</para>
+/// process, which keeps one long poll open per queue (at least one message each; 20 s, or less to end inside the SQS
+/// client's Timeout), so an idle process makes about three receive calls per queue per minute and still starts a job
+/// as soon as it is sent.</para>
 /// <para>Priority: the queues are in the server's order. While a queue has a backlog (its last receive returned
 /// messages), the queues after it are not received from, and workers take the first queue's messages first.</para>
 /// </remarks>
 internal sealed partial class SqsPoller : IDisposable
 {
     private const int MaxMessagesPerReceive = 10;
-    private const int LongPollSeconds = 20;
     private const int MaxReceivesPerQueue = 10;
     private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(20);
 
@@ -127,7 +127,11 @@ internal sealed partial class SqsPoller : IDisposable
 
         var now = Stopwatch.GetTimestamp();
         var need = _waiting - _held - _asked;
-        var demand = need > 0;
+
+        // A worker waits with nothing received to take. The long polls of the queues before a queue may already ask for
+        // as many messages as there are waiting workers (one worker, two queues), so "need" alone would leave that
+        // queue without any receive for as long as the queues before it stay empty.
+        var idle = _waiting > _held;
         for (var i = 0; i < _lanes.Length; i++)
         {
             var lane = _lanes[i];
@@ -145,14 +149,19 @@ internal sealed partial class SqsPoller : IDisposable
                     need -= ask;
                 }
 
+                if (idle && lane.ReceivesInFlight == 0)
+                {
+                    Start(lane, 1, waitSeconds: 0); // Finds out whether the backlog is still there.
+                }
+
                 return; // Strict priority: nothing from the queues after this one while it has a backlog.
             }
 
-            if (demand && lane.ReceivesInFlight == 0)
+            if (idle && lane.ReceivesInFlight == 0)
             {
                 var idleLanesLeft = _lanes.Length - i;
                 var ask = Math.Clamp(need / idleLanesLeft, 1, MaxMessagesPerReceive);
-                Start(lane, ask, waitSeconds: LongPollSeconds);
+                Start(lane, ask, waitSeconds: _host.LongPollSeconds);
                 need -= ask;
             }
         }
