@@ -92,7 +92,7 @@ internal static class LambdaBenchmark
         return watch.Elapsed.TotalMilliseconds / messages.Count;
     }
 
-    private static async Task InvokeAsync(ElasticSqsLambdaHandler handler, IReadOnlyList<CapturedMessage> batch)
+    private static async Task InvokeAsync(ElasticSqsLambdaHandler handler, CapturedMessage[] batch)
     {
         using var input = new MemoryStream(Event(batch));
         await using var output = await handler.HandleAsync(input, TimeSpan.FromMinutes(1));
@@ -100,12 +100,12 @@ internal static class LambdaBenchmark
         var failures = response.RootElement.GetProperty("batchItemFailures").GetArrayLength();
         if (failures != 0)
         {
-            throw new InvalidOperationException($"{failures} of {batch.Count} records failed");
+            throw new InvalidOperationException($"{failures} of {batch.Length} records failed");
         }
     }
 
     /// <summary>The Lambda SQS event's JSON for captured messages.</summary>
-    private static byte[] Event(IReadOnlyList<CapturedMessage> batch)
+    private static byte[] Event(CapturedMessage[] batch)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
