@@ -87,6 +87,7 @@ internal static class Program
             ("inmemory", ExecutionBenchmarks.RunInMemoryAsync),
             ("postgres", ExecutionBenchmarks.RunPostgreSqlAsync),
             ("latency", LatencyBenchmark.RunAsync),
+            ("lambda", LambdaBenchmark.RunAsync),
         };
         var failed = false;
         foreach (var (name, run) in steps.Where(s => settings.Runs(s.Name)))

@@ -3,8 +3,8 @@ using Hangfire.ElasticSqs.Pipeline;
 namespace Hangfire.ElasticSqs.Hosts;
 
 /// <summary>
-/// The one seam between the core and a host package that is handed messages and must answer for each (the sqsd
-/// endpoint of Hangfire.ElasticSqs.Worker): it feeds the delivery pipeline and gets back a <see cref="DeliveryResult"/>
+/// The one seam between the core and a host that is handed messages and must answer for each (the sqsd endpoint of
+/// Hangfire.ElasticSqs.Worker, the Lambda handler): it feeds the delivery pipeline and gets back a <see cref="DeliveryResult"/>
 /// to map onto its protocol. A host package uses nothing else of the core's internals.
 /// </summary>
 internal sealed class PushHost
@@ -45,15 +45,24 @@ internal sealed class PushHost
     }
 
     /// <summary>Runs one message through the pipeline: the signature is verified before anything else is read.</summary>
-    public async Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute)
+    public Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute) => DeliverAsync(body, attribute, _handOffTimeout);
+
+    /// <summary>As <see cref="DeliverAsync(byte[], Func{string, string?})"/>, with this delivery's own bound on waiting for a worker.</summary>
+    /// <param name="body">The message body.</param>
+    /// <param name="attribute">The message's string attributes, by name (null when absent).</param>
+    /// <param name="handOffTimeout">How long the job may wait for a free worker (a host with a deadline passes what is left of it).</param>
+    public async Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute, TimeSpan handOffTimeout)
     {
         if (!_storage.Pipeline.TryRead(body, attribute, out var message, out var refusal))
         {
             return refusal;
         }
 
-        return await _storage.HandOff.DeliverAsync(message, _settings, _handOffTimeout).ConfigureAwait(false);
+        return await _storage.HandOff.DeliverAsync(message, _settings, handOffTimeout).ConfigureAwait(false);
     }
+
+    /// <summary>Completes when the job messages this process is sending in the background (retries, continuations) have reached SQS.</summary>
+    public Task WhenSendsIdleAsync() => _storage.BackgroundSends.WhenIdleAsync();
 
     /// <summary>New deliveries are refused from now on, and those no worker has taken are given back.</summary>
     public void BeginShutdown() => _storage.HandOff.BeginShutdown();
