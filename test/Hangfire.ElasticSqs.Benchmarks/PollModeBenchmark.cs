@@ -90,6 +90,9 @@ internal static class PollModeBenchmark
         var rates = new List<double>();
         var inFlight = new List<double>();
         var peaks = new List<double>();
+        var cpu = new List<double>();
+        var executing = new List<double>();
+        var perJobMs = new List<double>();
         var perJob = (Receive: new List<double>(), Delete: new List<double>(), Visibility: new List<double>(), PerReceive: new List<double>());
         for (var round = 0; round <= settings.SaturationRounds; round++)
         {
@@ -98,6 +101,8 @@ internal static class PollModeBenchmark
             var storage = Storage(inner, sqs, prefix);
             double rate;
             double meanInFlight;
+            double cpuPerJob;
+            double processing;
             (long Receives, long Deletes, long Visibility, long Received) before;
             try
             {
@@ -107,7 +112,8 @@ internal static class PollModeBenchmark
                 standIn.ResetPeakReceivesInFlight();
                 var since = Stopwatch.GetTimestamp();
                 var integral = standIn.ReceiveInFlightTicks();
-                var timer = StateTimer.Install();
+                var timer = StateTimer.Install(trackJobs: true);
+                var usage = ProcessCpu.Start();
                 var options = new BackgroundJobServerOptions
                 {
                     WorkerCount = SaturationWorkers,
@@ -118,6 +124,8 @@ internal static class PollModeBenchmark
                 {
                     await timer.WaitForAsync(jobs, TimeSpan.FromMinutes(3));
                     meanInFlight = (standIn.ReceiveInFlightTicks() - integral) / (Stopwatch.GetTimestamp() - since);
+                    cpuPerJob = usage.MicrosecondsPer(jobs);
+                    processing = timer.MeanProcessing.TotalMilliseconds;
                 }
 
                 StateTimer.Install();
@@ -137,6 +145,9 @@ internal static class PollModeBenchmark
             }
 
             rates.Add(rate);
+            cpu.Add(cpuPerJob);
+            executing.Add(processing * rate / 1000);
+            perJobMs.Add(processing);
             inFlight.Add(meanInFlight);
             peaks.Add(standIn.PeakReceivesInFlight);
             perJob.Receive.Add((double)receives / jobs);
@@ -148,7 +159,9 @@ internal static class PollModeBenchmark
         var meanInFlightMedian = Report.Median(inFlight);
         var ceiling = meanInFlightMedian * 500;
         var rateRow = report.Add(Name, $"ElasticSqs poll mode + InMemory, {SaturationWorkers} workers, {jobs:N0} no-op jobs seeded", "stand-in 20 ms", rates, "jobs/s", null,
-            FormattableString.Invariant($"ceiling {Report.Format(ceiling)} jobs/s (mean receives in flight {Report.Median(inFlight):0.00} × 500; peak {Report.Median(peaks):0}; most possible with {SaturationWorkers} workers: {SaturationWorkers / 10} × 500 = {SaturationWorkers * 50:N0})"));
+            FormattableString.Invariant($"{ProcessCpu.Note(cpu)} (the stand-in's too); ceiling {Report.Format(ceiling)} jobs/s (mean receives in flight {Report.Median(inFlight):0.00} × 500; peak {Report.Median(peaks):0}; most possible with {SaturationWorkers} workers: {SaturationWorkers / 10} × 500 = {SaturationWorkers * 50:N0})"));
+        report.Add(Name, "poll mode: mean time from Processing to Succeeded per job", "stand-in 20 ms", perJobMs, "ms", null);
+        report.Add(Name, $"poll mode: mean workers between Processing and Succeeded (of {SaturationWorkers})", "stand-in 20 ms", executing, "workers", null);
         report.Add(Name, "poll mode: mean ReceiveMessage calls in flight at the stand-in", "stand-in 20 ms", inFlight, "calls", null);
         report.Add(Name, "poll mode: messages per ReceiveMessage", "stand-in 20 ms", perJob.PerReceive, "messages", null);
         var receive = report.Add(Name, "poll mode at saturation: ReceiveMessage calls per job", "stand-in 20 ms", perJob.Receive, "calls/job", null);

@@ -30,7 +30,7 @@ internal sealed class Settings
     public int SaturationJobs { get; init; } = 10_000;
 
     /// <summary>Counted rounds of the poll-mode saturation run (plus one warm-up round unless quick).</summary>
-    public int SaturationRounds { get; init; } = 3;
+    public int SaturationRounds { get; init; } = 2;
 
     public int MemorySmall { get; init; } = 10_000;
 
