@@ -4,6 +4,7 @@ namespace Hangfire.ElasticSqs.Hosts.Polling;
 /// <remarks>Every member is guarded by the poller's lock.</remarks>
 internal sealed class PollerLane
 {
+    private static readonly long MinLinger = System.Diagnostics.Stopwatch.Frequency / 500;
     private static readonly long MaxLinger = System.Diagnostics.Stopwatch.Frequency / 100;
     private long _roundTrip;
 
@@ -32,8 +33,8 @@ internal sealed class PollerLane
 
     /// <summary>
     /// How long demand for less than a full receive waits for more workers to join it, in Stopwatch ticks: an eighth
-    /// of the recent receive round trip, so it costs a worker a small fraction of the wait it has anyway, and nothing
-    /// where receives are too fast for a timer to help (under a millisecond's linger).
+    /// of the recent receive round trip, so it costs a worker a small fraction of the wait it has anyway; and nothing
+    /// under 2 ms, where a timer (whole milliseconds, often one late) would cost the workers more than it saves in calls.
     /// </summary>
     public long Linger { get; private set; }
 
@@ -44,7 +45,7 @@ internal sealed class PollerLane
     {
         _roundTrip = _roundTrip == 0 ? ticks : ((_roundTrip * 7) + ticks) / 8;
         var linger = _roundTrip / 8;
-        Linger = linger < System.Diagnostics.Stopwatch.Frequency / 1000 ? 0 : Math.Min(linger, MaxLinger);
+        Linger = linger < MinLinger ? 0 : Math.Min(linger, MaxLinger);
     }
 
     /// <summary>After an SQS error, no receive before this <see cref="System.Diagnostics.Stopwatch"/> timestamp.</summary>
