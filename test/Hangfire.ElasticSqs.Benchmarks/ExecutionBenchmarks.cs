@@ -34,6 +34,7 @@ internal static class ExecutionBenchmarks
         var handlerRounds = new List<double>();
         var channelRounds = new List<double>();
         var emptyRounds = new List<double>();
+        var pollRounds = new List<double>();
         var cpuPerJob = (Http: new List<double>(), Handler: new List<double>(), Bridge: new List<double>(), Empty: new List<double>());
         using var endpointInner = new InMemoryStorage();
         await using (var app = await WorkerApp.StartAsync(endpointInner, sqs, "x-", settings.WorkerCount))
@@ -49,6 +50,15 @@ internal static class ExecutionBenchmarks
                 using (var stockStorage = new InMemoryStorage())
                 {
                     stockRate = await StockRoundAsync(stockStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
+                }
+
+                // Poll mode: a stock BackgroundJobServer on a ReceiveFromSqs storage, its backlog seeded on the stand-in.
+                double pollRate;
+                using (var pollInner = new InMemoryStorage())
+                using (var pollStorage = PollModeBenchmark.Storage(pollInner, sqs, $"p{round}-"))
+                {
+                    await PollModeBenchmark.SeedAsync(pollStorage, standIn, $"p{round}-", jobs);
+                    pollRate = await PollModeBenchmark.RunAsync(pollStorage, jobs, settings.WorkerCount);
                 }
 
                 var messages = await PrepareAsync(app.Storage, standIn, jobs);
@@ -69,6 +79,7 @@ internal static class ExecutionBenchmarks
                 if (round >= warmUpRounds)
                 {
                     stock.Add(stockRate);
+                    pollRounds.Add(pollRate);
                     endpointRounds.Add(jobs / http.TotalSeconds);
                     handlerRounds.Add(jobs / viaHandler.TotalSeconds);
                     channelRounds.Add(jobs / inProcess.TotalSeconds);
@@ -112,6 +123,10 @@ internal static class ExecutionBenchmarks
 
         report.Judge("InMemory: endpoint cost per job ≤ 3× empty Kestrel's", costRatio, 3, atLeast: false,
             $"{costRatio:0.00}× ({1000 / endpointRow.Median:0.000} vs {1000 / emptyRow.Median:0.000} ms per job)");
+
+        var pollRow = report.Add(name, $"ElasticSqs poll mode (ReceiveFromSqs, backlog seeded through the storage) + InMemory, {settings.WorkerCount} workers", "stand-in 0 ms", pollRounds, "jobs/s", stockRow);
+        report.Judge($"InMemory, no-op jobs, {settings.WorkerCount} workers, stand-in 0 ms: poll mode ≥ 0.8× stock BackgroundJobServer + InMemory", pollRow.Ratio!.Value, 0.8, atLeast: true,
+            $"{pollRow.Ratio:0.00}× ({Report.Format(pollRow.Median)} vs {Report.Format(stockRow.Median)} jobs/s)");
     }
 
     public static async Task RunPostgreSqlAsync(Report report, Settings settings)
@@ -135,7 +150,9 @@ internal static class ExecutionBenchmarks
         var stockDefault = new List<double>();
         var stockTuned = new List<double>();
         var endpointRounds = new List<double>();
+        var pollRounds = new List<double>();
         var defaultStorage = Storage("hf_stock");
+        var pollInner = Storage("hf_poll");
         var tunedStorage = Storage("hf_stock_tuned", o => o.QueuePollInterval = TimeSpan.FromMilliseconds(50));
         await using (var app = await WorkerApp.StartAsync(Storage("hf_endpoint"), sqs, "x-", settings.WorkerCount))
         {
@@ -144,6 +161,14 @@ internal static class ExecutionBenchmarks
             {
                 var a = await StockRoundAsync(defaultStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
                 var b = await StockRoundAsync(tunedStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
+                var c = 0.0;
+                if (round > 0) // not in the warm-up round, to keep the run short: the InMemory benchmark before it warms poll mode up
+                {
+                    using var pollStorage = PollModeBenchmark.Storage(pollInner, sqs, $"pg{round}-");
+                    await PollModeBenchmark.SeedAsync(pollStorage, standIn, $"pg{round}-", jobs);
+                    c = await PollModeBenchmark.RunAsync(pollStorage, jobs, settings.WorkerCount);
+                }
+
                 var messages = await PrepareAsync(app.Storage, standIn, jobs);
                 var elapsed = await load.DeliverAsync(messages);
                 if (round > 0)
@@ -151,6 +176,7 @@ internal static class ExecutionBenchmarks
                     stockDefault.Add(a);
                     stockTuned.Add(b);
                     endpointRounds.Add(jobs / elapsed.TotalSeconds);
+                    pollRounds.Add(c);
                 }
             }
         }
@@ -163,6 +189,12 @@ internal static class ExecutionBenchmarks
             $"{endpointRow.Ratio:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(defaultRow.Median)} jobs/s)");
         report.Judge("PostgreSQL: endpoint execution ≥ 1.0× stock server (tuned polling)", vsTuned, 1.0, atLeast: true,
             $"{vsTuned:0.00}× ({Report.Format(endpointRow.Median)} vs {Report.Format(tunedRow.Median)} jobs/s)");
+        var pollRow = report.Add(name, $"ElasticSqs poll mode (ReceiveFromSqs, backlog seeded through the storage) + PostgreSql, {settings.WorkerCount} workers", "stand-in 0 ms", pollRounds, "jobs/s", defaultRow);
+        var pollVsTuned = pollRow.Median / tunedRow.Median;
+        report.Judge("PostgreSQL inner storage: poll mode ≥ 2× stock server on Hangfire.PostgreSql (default polling)", pollRow.Ratio!.Value, 2.0, atLeast: true,
+            $"{pollRow.Ratio:0.00}× ({Report.Format(pollRow.Median)} vs {Report.Format(defaultRow.Median)} jobs/s)");
+        report.Judge("PostgreSQL inner storage: poll mode ≥ 2× stock server on Hangfire.PostgreSql (tuned polling)", pollVsTuned, 2.0, atLeast: true,
+            $"{pollVsTuned:0.00}× ({Report.Format(pollRow.Median)} vs {Report.Format(tunedRow.Median)} jobs/s)");
     }
 
     /// <summary>The endpoint's handler called with in-memory HTTP contexts: everything the endpoint does except Kestrel and sockets.</summary>

@@ -27,13 +27,18 @@ public static class Jobs
 internal sealed class StateTimer : JobFilterAttribute, IApplyStateFilter
 {
     private static StateTimer? s_current;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long>? _processing;
+    private long _processingTicks;
     private long _first;
     private long _last;
     private int _succeeded;
 
-    public static StateTimer Install()
+    private StateTimer(bool trackJobs) => _processing = trackJobs ? new(StringComparer.Ordinal) : null;
+
+    /// <param name="trackJobs">Also time each job from Processing to Succeeded (a dictionary operation per state).</param>
+    public static StateTimer Install(bool trackJobs = false)
     {
-        var timer = new StateTimer();
+        var timer = new StateTimer(trackJobs);
         Volatile.Write(ref s_current, timer);
         return timer;
     }
@@ -42,16 +47,26 @@ internal sealed class StateTimer : JobFilterAttribute, IApplyStateFilter
 
     public int Succeeded => Volatile.Read(ref _succeeded);
 
+    /// <summary>Mean time from Processing to Succeeded per job (tracked timers only).</summary>
+    public TimeSpan MeanProcessing => Succeeded == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)Interlocked.Read(ref _processingTicks) / Stopwatch.Frequency / Succeeded);
+
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(Interlocked.Read(ref _first), Interlocked.Read(ref _last));
 
     public void OnStateApplied(ApplyStateContext context, Hangfire.Storage.IWriteOnlyTransaction transaction)
     {
         if (context.NewState is ProcessingState)
         {
-            Interlocked.CompareExchange(ref _first, Stopwatch.GetTimestamp(), 0);
+            var now = Stopwatch.GetTimestamp();
+            Interlocked.CompareExchange(ref _first, now, 0);
+            _processing?.TryAdd(context.BackgroundJob.Id, now);
         }
         else if (context.NewState is SucceededState)
         {
+            if (_processing is not null && _processing.TryRemove(context.BackgroundJob.Id, out var started))
+            {
+                Interlocked.Add(ref _processingTicks, Stopwatch.GetTimestamp() - started);
+            }
+
             Interlocked.Exchange(ref _last, Stopwatch.GetTimestamp());
             Interlocked.Increment(ref _succeeded);
         }

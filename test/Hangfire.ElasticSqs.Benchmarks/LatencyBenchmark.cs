@@ -46,7 +46,7 @@ internal static class LatencyBenchmark
         report.Add(Name, "ElasticSqs: enqueue → moto → local sqsd → endpoint, p99", "moto", [Percentile(ours, 99)], "ms", stockP99, "ratio: lower is better");
     }
 
-    private static async Task<List<double>> MeasureAsync(BackgroundJobClient client, int count, TimeSpan spacing)
+    public static async Task<List<double>> MeasureAsync(BackgroundJobClient client, int count, TimeSpan spacing)
     {
         Jobs.Latencies.Clear();
         client.Enqueue(() => Jobs.Latency(Stopwatch.GetTimestamp())); // warm-up

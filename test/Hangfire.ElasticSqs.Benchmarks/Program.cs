@@ -27,6 +27,11 @@ internal sealed class Settings
 
     public int LatencyJobs { get; init; } = 300;
 
+    public int SaturationJobs { get; init; } = 10_000;
+
+    /// <summary>Counted rounds of the poll-mode saturation run (plus one warm-up round unless quick).</summary>
+    public int SaturationRounds { get; init; } = 2;
+
     public int MemorySmall { get; init; } = 10_000;
 
     public int MemoryLarge { get; init; } = 100_000;
@@ -52,6 +57,8 @@ internal sealed class Settings
                 PostgresJobs = 300,
                 PostgresRounds = 2,
                 LatencyJobs = 50,
+                SaturationJobs = 2_000,
+                SaturationRounds = 1,
                 MemorySmall = 2_000,
                 MemoryLarge = 10_000,
                 Only = [.. only],
@@ -88,6 +95,7 @@ internal static class Program
             ("postgres", ExecutionBenchmarks.RunPostgreSqlAsync),
             ("latency", LatencyBenchmark.RunAsync),
             ("lambda", LambdaBenchmark.RunAsync),
+            ("poll", PollModeBenchmark.RunAsync),
         };
         var failed = false;
         foreach (var (name, run) in steps.Where(s => settings.Runs(s.Name)))

@@ -8,13 +8,69 @@ namespace Hangfire.ElasticSqs.Benchmarks;
 /// <summary>The receive side of the stand-in: <c>ReceiveMessage</c>, deletes and visibility changes.</summary>
 internal sealed partial class SqsStandIn
 {
+    private readonly object _inFlightLock = new();
     private long _received;
+    private int _receivesInFlight;
+    private int _peakReceivesInFlight;
+    private long _inFlightSince = System.Diagnostics.Stopwatch.GetTimestamp();
+    private double _inFlightTicks;
 
     /// <summary>Messages handed out by <c>ReceiveMessage</c> so far (receives of the same message count again).</summary>
     public long Received => Interlocked.Read(ref _received);
 
+    /// <summary>
+    /// Receive calls in flight integrated over time (Stopwatch ticks × calls) up to now: the difference between two
+    /// readings divided by the ticks between them is the mean number of receives in flight over that window.
+    /// </summary>
+    public double ReceiveInFlightTicks()
+    {
+        lock (_inFlightLock)
+        {
+            Accumulate();
+            return _inFlightTicks;
+        }
+    }
+
+    /// <summary>The most receive calls in flight at once since the last reset.</summary>
+    public int PeakReceivesInFlight => Volatile.Read(ref _peakReceivesInFlight);
+
+    public void ResetPeakReceivesInFlight()
+    {
+        lock (_inFlightLock)
+        {
+            _peakReceivesInFlight = _receivesInFlight;
+        }
+    }
+
     /// <summary>Self-check seam: received bodies get a wrong MD5, which the SDK must refuse.</summary>
     internal bool CorruptReceivedDigests { get; set; }
+
+    private void ReceiveStarted()
+    {
+        lock (_inFlightLock)
+        {
+            Accumulate();
+            _receivesInFlight++;
+            _peakReceivesInFlight = Math.Max(_peakReceivesInFlight, _receivesInFlight);
+        }
+    }
+
+    private void ReceiveEnded()
+    {
+        lock (_inFlightLock)
+        {
+            Accumulate();
+            _receivesInFlight--;
+        }
+    }
+
+    // Under the in-flight lock.
+    private void Accumulate()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        _inFlightTicks += (double)(now - _inFlightSince) * _receivesInFlight;
+        _inFlightSince = now;
+    }
 
     private async Task<object> ReceiveAsync(JsonElement request, CancellationToken aborted)
     {

@@ -80,6 +80,27 @@ internal sealed partial class SqsStandIn : IAsyncDisposable
         var target = context.Request.Headers["X-Amz-Target"].ToString();
         var action = target[(target.IndexOf('.', StringComparison.Ordinal) + 1)..];
         CallsByAction.AddOrUpdate(action, 1, (_, calls) => calls + 1);
+        var receiving = string.Equals(action, "ReceiveMessage", StringComparison.Ordinal);
+        if (receiving)
+        {
+            ReceiveStarted();
+        }
+
+        try
+        {
+            await AnswerAsync(context, action);
+        }
+        finally
+        {
+            if (receiving)
+            {
+                ReceiveEnded();
+            }
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context, string action)
+    {
         using var request = await JsonDocument.ParseAsync(context.Request.Body);
         if (Latency > TimeSpan.Zero)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Amazon.SQS;
@@ -7,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Hangfire.ElasticSqs.Hosts.Polling;
 
 /// <summary>
-/// Deletes messages and changes their visibility in batches: what arrives within a short linger goes out as
-/// <c>DeleteMessageBatch</c> / <c>ChangeMessageVisibilityBatch</c> calls of up to 10 entries per queue. A worker never
+/// Deletes messages and changes their visibility in batches: <c>DeleteMessageBatch</c> /
+/// <c>ChangeMessageVisibilityBatch</c> calls of up to 10 entries per queue. A full batch goes out at once; a partial one
+/// waits until its oldest entry has lingered 5 ms, so that at saturation nearly every call carries 10 entries. A worker never
 /// waits for these calls: a failed delete is harmless (the redelivery finds the job finished and is skipped), and a
 /// failed release only means the message reappears at its visibility timeout.
 /// </summary>
@@ -31,10 +33,10 @@ internal sealed partial class ReceiptBatcher : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public void Delete(PolledMessage message) => _pending.Writer.TryWrite(new Receipt(message, null));
+    public void Delete(PolledMessage message) => _pending.Writer.TryWrite(new Receipt(message, null, Stopwatch.GetTimestamp()));
 
     /// <summary>Makes the message visible again after <paramref name="delay"/> (zero: at once, for another consumer).</summary>
-    public void ChangeVisibility(PolledMessage message, TimeSpan delay) => _pending.Writer.TryWrite(new Receipt(message, (int)Math.Ceiling(delay.TotalSeconds)));
+    public void ChangeVisibility(PolledMessage message, TimeSpan delay) => _pending.Writer.TryWrite(new Receipt(message, (int)Math.Ceiling(delay.TotalSeconds), Stopwatch.GetTimestamp()));
 
     /// <summary>Sends what is pending and waits for the calls under way.</summary>
     public async ValueTask DisposeAsync()
@@ -52,26 +54,61 @@ internal sealed partial class ReceiptBatcher : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _pending.Reader;
-        var batch = new List<Receipt>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var groups = new Dictionary<(string Url, bool Delete), List<Receipt>>();
+        Task<bool>? arrival = null;
+        var open = true;
+        while (open || groups.Count > 0)
         {
-            // Give the other workers finishing now a moment to join this call.
-            await Task.Delay(Linger).ConfigureAwait(false);
-            while (reader.TryRead(out var receipt))
+            if (groups.Count == 0)
             {
-                batch.Add(receipt);
+                arrival ??= reader.WaitToReadAsync().AsTask();
+                open = await arrival.ConfigureAwait(false);
+                arrival = null;
             }
-
-            foreach (var group in batch.GroupBy(r => (r.Message.Queue.Url, Delete: r.VisibilitySeconds is null)))
+            else if (open)
             {
-                foreach (var chunk in group.Chunk(MaxEntries))
+                // A partial batch waits for more entries until its oldest has lingered; a full one never waits.
+                var oldest = groups.Values.Min(g => g[0].At);
+                var left = Linger - Stopwatch.GetElapsedTime(oldest);
+                if (left > TimeSpan.Zero)
                 {
-                    await _calls.WaitAsync().ConfigureAwait(false);
-                    _ = SendAsync(group.Key.Url, group.Key.Delete, chunk);
+                    arrival ??= reader.WaitToReadAsync().AsTask();
+                    if (await Task.WhenAny(arrival, Task.Delay(left)).ConfigureAwait(false) == arrival)
+                    {
+                        open = await arrival.ConfigureAwait(false);
+                        arrival = null;
+                    }
                 }
             }
 
-            batch.Clear();
+            while (reader.TryRead(out var receipt))
+            {
+                var key = (receipt.Message.Queue.Url, receipt.VisibilitySeconds is null);
+                if (!groups.TryGetValue(key, out var group))
+                {
+                    groups[key] = group = [];
+                }
+
+                group.Add(receipt);
+            }
+
+            foreach (var (key, group) in groups.ToList())
+            {
+                // Full batches go at once; the rest once the oldest entry has lingered, or when closing.
+                var lingered = !open || Stopwatch.GetElapsedTime(group[0].At) >= Linger;
+                var send = lingered ? group.Count : group.Count / MaxEntries * MaxEntries;
+                for (var i = 0; i < send; i += MaxEntries)
+                {
+                    await _calls.WaitAsync().ConfigureAwait(false);
+                    _ = SendAsync(key.Url, key.Delete, group.GetRange(i, Math.Min(MaxEntries, send - i)).ToArray());
+                }
+
+                group.RemoveRange(0, send);
+                if (group.Count == 0)
+                {
+                    groups.Remove(key);
+                }
+            }
         }
     }
 
@@ -108,5 +145,8 @@ internal sealed partial class ReceiptBatcher : IAsyncDisposable
     [LoggerMessage(71, LogLevel.Warning, "SQS {Operation} of {Count} message(s) on queue {Queue} failed; they reappear at their visibility timeout and finished jobs' redeliveries are skipped")]
     private static partial void LogCallFailed(ILogger logger, Exception exception, string operation, int count, string queue);
 
-    private readonly record struct Receipt(PolledMessage Message, int? VisibilitySeconds);
+    /// <param name="Message">The message.</param>
+    /// <param name="VisibilitySeconds">Null for a delete, else the new visibility timeout.</param>
+    /// <param name="At">When it was asked for (a <see cref="Stopwatch"/> timestamp), for the linger.</param>
+    private readonly record struct Receipt(PolledMessage Message, int? VisibilitySeconds, long At);
 }
