@@ -54,6 +54,7 @@ internal sealed class PolledJobLease : IDeliveryLease
         }
 
         _pipeline.Release(JobId);
+        _message.Poller?.Finished(_message);
         return true;
     }
 }

@@ -30,6 +30,12 @@ internal sealed class PolledMessage
     /// <summary>When SQS would make the message visible again unless extended (a Stopwatch timestamp).</summary>
     public long VisibleAgainAt { get; set; }
 
+    /// <summary>The poller whose worker took the message, told when the worker is done with it.</summary>
+    public SqsPoller? Poller { get; set; }
+
+    /// <summary>When a worker took it (a Stopwatch timestamp).</summary>
+    public long TakenAt { get; set; }
+
     /// <summary>Set once the message reached SQS's 12-hour visibility limit: it is extended no further.</summary>
     public bool AtVisibilityLimit { get; set; }
 

@@ -61,10 +61,25 @@ internal sealed partial class PollingHost : IAsyncDisposable
         while (true)
         {
             var message = poller.Take(cancellationToken);
-            if (Decide(message) is { } lease)
+            PolledJobLease? lease;
+            try
+            {
+                lease = Decide(message);
+            }
+            catch
+            {
+                // Never keep a message invisible that no one will run: another instance (or this one) takes it again.
+                GiveBack(message);
+                poller.Finished(message);
+                throw;
+            }
+
+            if (lease is not null)
             {
                 return new ElasticSqsFetchedJob(_storage, lease);
             }
+
+            poller.Finished(message);
         }
     }
 

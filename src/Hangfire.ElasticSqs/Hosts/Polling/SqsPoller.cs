@@ -24,6 +24,9 @@ internal sealed partial class SqsPoller : IDisposable
     private const int MaxReceivesPerQueue = 10;
     private static readonly TimeSpan MaxErrorBackoff = TimeSpan.FromSeconds(20);
 
+    /// <summary>Jobs shorter than this on average get their next message received while they run.</summary>
+    private static readonly TimeSpan ShortJob = TimeSpan.FromMilliseconds(250);
+
     private readonly PollingHost _host;
     private readonly PollerLane[] _lanes;
     private readonly object _lock = new();
@@ -33,6 +36,8 @@ internal sealed partial class SqsPoller : IDisposable
     private readonly Timer _planTimer;
     private long _planAt;
     private int _waiting;
+    private int _running;
+    private double _jobSeconds = double.NaN;
     private int _held;
     private int _asked;
     private bool _stopped;
@@ -67,6 +72,9 @@ internal sealed partial class SqsPoller : IDisposable
                         {
                             _held--;
                             _waiting--;
+                            _running++;
+                            message.Poller = this;
+                            message.TakenAt = Stopwatch.GetTimestamp();
                             Plan();
                             return message;
                         }
@@ -147,16 +155,36 @@ internal sealed partial class SqsPoller : IDisposable
         }
     }
 
-    /// <summary>Starts the receives the waiting workers need. Called under the lock whenever demand or supply changes.</summary>
+    /// <summary>A worker is done with a message it took (its job ran, or the pipeline decided not to run it).</summary>
+    public void Finished(PolledMessage message)
+    {
+        var seconds = Stopwatch.GetElapsedTime(message.TakenAt).TotalSeconds;
+        lock (_lock)
+        {
+            _running--;
+            _jobSeconds = double.IsNaN(_jobSeconds) ? seconds : (0.9 * _jobSeconds) + (0.1 * seconds);
+            Plan();
+        }
+    }
+
+    /// <summary>
+    /// Messages to have received or on their way: one per waiting worker and, while jobs are short, one more per worker
+    /// running a job, which will be free within a fraction of a second. That hides the receive round trip behind the
+    /// running job instead of adding it to every job; long jobs get no such message, whose visibility would run idle.
+    /// </summary>
+    private int Demand => _waiting + (_jobSeconds < ShortJob.TotalSeconds ? _running : 0);
+
+    /// <summary>Starts the receives the workers need. Called under the lock whenever demand or supply changes.</summary>
     private void Plan()
     {
-        if (_stopped || _waiting == 0)
+        var demand = Demand;
+        if (_stopped || demand == 0)
         {
             return;
         }
 
         var now = Stopwatch.GetTimestamp();
-        var need = _waiting - _held - _asked;
+        var need = demand - _held - _asked;
 
         // A worker waits with nothing received to take. The long polls of the queues before a queue may already ask for
         // as many messages as there are waiting workers (one worker, two queues), so "need" alone would leave that
