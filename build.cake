@@ -230,6 +230,11 @@ void VerifyPackage(FilePath nupkg, FilePath snupkg, string id)
             problems.Add("README.md missing at the package root");
         }
 
+        if (!entries.Contains("LICENSE"))
+        {
+            problems.Add("LICENSE missing at the package root");
+        }
+
         var nuspec = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
         if (nuspec == null)
         {
