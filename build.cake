@@ -531,7 +531,7 @@ Task("Pack")
         }
 
         VerifyPackage(nupkg, snupkg, id);
-        Information("  OK: {0} has README.md, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
+        Information("  OK: {0} has README.md, LICENSE, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
             nupkg.GetFilename(), string.Join(",", packageFrameworks), id, snupkg.GetFilename());
         Information("");
     }
