@@ -256,6 +256,11 @@ void VerifyPackage(FilePath nupkg, FilePath snupkg, string id)
             problems.Add("README.md missing at the package root");
         }
 
+        if (!entries.Contains("LICENSE"))
+        {
+            problems.Add("LICENSE missing at the package root");
+        }
+
         var nuspec = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
         if (nuspec == null)
         {
@@ -594,7 +599,7 @@ Task("Pack")
         }
 
         VerifyPackage(nupkg, snupkg, id);
-        Information("  OK: {0} has README.md, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
+        Information("  OK: {0} has README.md, LICENSE, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
             nupkg.GetFilename(), string.Join(",", packageFrameworks), id, snupkg.GetFilename());
         Information("");
     }

@@ -33,8 +33,8 @@ internal sealed class JobDelivery : IDeliveryLease
 
     /// <summary>
     /// The outcome the endpoint awaits. Its continuation (the rest of the HTTP request) runs on the thread pool, never on
-    /// the worker that completes it inside the storage transaction's commit. Measured: running it inline on the worker
-    /// saved no time (A/B within noise), and it would run the application's middleware on Hangfire's worker threads.
+    /// the worker that completes it inside the storage transaction's commit: inline, it would run the application's
+    /// middleware on Hangfire's worker threads, for no gain (docs/performance.md, "Tried and reverted").
     /// </summary>
     public TaskCompletionSource<DeliveryOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
