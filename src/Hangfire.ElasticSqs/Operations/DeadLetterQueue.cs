@@ -160,7 +160,10 @@ internal sealed class DeadLetterQueue
         {
             MaxNumberOfMessages = max,
             VisibilityTimeout = HoldSeconds,
-            WaitTimeSeconds = 0,
+
+            // A short poll samples only some SQS servers and can come back empty while messages wait; a one-second long
+            // poll asks them all, so an empty answer means the queue is empty.
+            WaitTimeSeconds = 1,
             MessageAttributeNames = ["All"],
             MessageSystemAttributeNames = ["All"],
         }, cancellationToken).ConfigureAwait(false);
