@@ -63,9 +63,11 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         _storeId = new Lazy<string>(() => StoreIdentity.GetOrCreate(innerStorage), LazyThreadSafetyMode.ExecutionAndPublication);
         Signer = MessageSigner.FromOptions(Options);
         var resolver = new SqsQueueResolver(sqs, Options);
-        var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger);
+        Telemetry = new Diagnostics.ElasticSqsTelemetry(Options.EnableMetrics, Options.EnableTracing);
+        var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger, Telemetry);
         Outbox = new Outbox(innerStorage, publisher, Options, Time, LoggerFactory.CreateLogger<Outbox>());
         Monitor = new Dashboard.SqsMonitor(this);
+        Telemetry.ObservePending(Outbox.PendingCount);
         Pipeline = new DeliveryPipeline(this);
         HandOff = new ChannelHandOff(Pipeline, Deliveries, Time);
         _polling = new Lazy<PollingHost>(() => new PollingHost(this), LazyThreadSafetyMode.ExecutionAndPublication);
@@ -102,6 +104,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
 
     /// <summary>SQS metrics and the last SQS error, for the Dashboard's SQS page.</summary>
     internal Dashboard.SqsMonitor Monitor { get; }
+
+    /// <summary>Metrics and traces, with this storage's off switches.</summary>
+    internal Diagnostics.ElasticSqsTelemetry Telemetry { get; }
 
     internal JobMessagePublisher Publisher => Outbox.Publisher;
 
@@ -232,6 +237,7 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         DrainSends();
         _sweeper?.Dispose();
         StopPolling();
+        Telemetry.Dispose();
     }
 
     private void OnProcessExit(object? sender, EventArgs e)

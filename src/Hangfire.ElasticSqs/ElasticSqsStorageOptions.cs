@@ -84,6 +84,21 @@ public sealed class ElasticSqsStorageOptions
 
     internal static TimeSpan DefaultSendBatchLinger { get; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// Records the metrics of the <c>Hangfire.ElasticSqs</c> meter (jobs received and completed, hand-off wait, job
+    /// duration, send latency and batch size, pending sends, SQS errors, empty receives). Nothing is recorded unless a
+    /// listener (an OpenTelemetry MeterProvider, dotnet-counters) subscribes; turn this off to record nothing even then.
+    /// Default <see langword="true"/>.
+    /// </summary>
+    public bool EnableMetrics { get; set; } = true;
+
+    /// <summary>
+    /// Traces enqueues and deliveries with the <c>Hangfire.ElasticSqs</c> activity source, and carries the trace
+    /// context from the enqueue to the worker in the <c>hangfire-traceparent</c> message attribute. Default
+    /// <see langword="true"/>.
+    /// </summary>
+    public bool EnableTracing { get; set; } = true;
+
     /// <summary>Creates a deep copy, so that later changes to the original do not reach a running storage.</summary>
     internal ElasticSqsStorageOptions Clone()
     {
@@ -99,6 +114,8 @@ public sealed class ElasticSqsStorageOptions
             EnableOutboxSweeper = EnableOutboxSweeper,
             MaximumMessageSize = MaximumMessageSize,
             SendBatchLinger = SendBatchLinger,
+            EnableMetrics = EnableMetrics,
+            EnableTracing = EnableTracing,
         };
         foreach (var (queue, target) in Queues)
         {

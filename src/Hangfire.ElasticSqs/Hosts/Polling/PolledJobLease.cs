@@ -13,14 +13,22 @@ internal sealed class PolledJobLease : IDeliveryLease
     private readonly PolledMessage _message;
     private int _ended;
 
-    public PolledJobLease(PollingHost host, DeliveryPipeline pipeline, PolledMessage message, string jobId, string queue)
+    public PolledJobLease(PollingHost host, DeliveryPipeline pipeline, PolledMessage message, string jobId, string queue, string? traceParent = null)
     {
         _host = host;
         _pipeline = pipeline;
         _message = message;
         JobId = jobId;
         Queue = queue;
+        TraceParent = traceParent;
+        ReadyAt = message.ReceivedAt;
     }
+
+    public string Host => "poll";
+
+    public string? TraceParent { get; }
+
+    public long ReadyAt { get; }
 
     public string JobId { get; }
 
@@ -33,6 +41,7 @@ internal sealed class PolledJobLease : IDeliveryLease
         if (End())
         {
             IsAcknowledged = true;
+            _host.Telemetry.Finished(Host, DeliveryStatus.Completed);
             _host.Keeper.Forget(_message);
             _host.Receipts.Delete(_message);
         }
@@ -43,6 +52,7 @@ internal sealed class PolledJobLease : IDeliveryLease
         if (End())
         {
             _host.GiveBack(_message);
+            _host.Telemetry.Finished(Host, DeliveryStatus.Unavailable);
         }
     }
 

@@ -38,7 +38,8 @@ internal sealed class ChannelHandOff
     /// <param name="message">A message whose signature verified.</param>
     /// <param name="settings">The host's timings.</param>
     /// <param name="handOffTimeout">How long the job may wait for a free worker before the host is told to retry.</param>
-    public async Task<DeliveryResult> DeliverAsync(VerifiedMessage message, DeliverySettings settings, TimeSpan handOffTimeout)
+    /// <param name="host">The pushing host (sqsd, lambda), for metrics and traces.</param>
+    public async Task<DeliveryResult> DeliverAsync(VerifiedMessage message, DeliverySettings settings, TimeSpan handOffTimeout, string host = "sqsd")
     {
         if (_stopping)
         {
@@ -53,7 +54,7 @@ internal sealed class ChannelHandOff
 
         try
         {
-            return await HandOffAsync(decision.RunJobId!, decision.Queue, handOffTimeout).ConfigureAwait(false);
+            return await HandOffAsync(new JobDelivery(decision.RunJobId!, decision.Queue, host, message.TraceParent), handOffTimeout).ConfigureAwait(false);
         }
         finally
         {
@@ -61,14 +62,14 @@ internal sealed class ChannelHandOff
         }
     }
 
-    private async Task<DeliveryResult> HandOffAsync(string jobId, string queue, TimeSpan handOffTimeout)
+    private async Task<DeliveryResult> HandOffAsync(JobDelivery delivery, TimeSpan handOffTimeout)
     {
+        var jobId = delivery.JobId;
         if (_stopping)
         {
             return new(DeliveryStatus.Unavailable, "shutting down", jobId);
         }
 
-        var delivery = new JobDelivery(jobId, queue);
         _channel.Write(delivery);
         if (_stopping && delivery.TryAbandon())
         {

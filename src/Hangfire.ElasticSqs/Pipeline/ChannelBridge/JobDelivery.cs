@@ -21,11 +21,19 @@ internal sealed class JobDelivery : IDeliveryLease
     private const int Abandoned = 2;
     private int _state;
 
-    public JobDelivery(string jobId, string queue)
+    public JobDelivery(string jobId, string queue, string host = "sqsd", string? traceParent = null)
     {
         JobId = jobId;
         Queue = queue;
+        Host = host;
+        TraceParent = traceParent;
     }
+
+    public string Host { get; }
+
+    public string? TraceParent { get; }
+
+    public long ReadyAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public string JobId { get; }
 
