@@ -32,7 +32,16 @@ internal sealed partial class SqsdEndpointHandler
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>The job-message path (<c>HttpPath</c>): a periodic task sent here is refused with 400.</summary>
+    public Task HandleJobMessageAsync(HttpContext context) => HandleAsync(context, RequestKinds.JobMessage);
+
+    /// <summary>The periodic-task path: a job message sent here is refused with 400.</summary>
+    public Task HandlePeriodicTaskAsync(HttpContext context) => HandleAsync(context, RequestKinds.PeriodicTask);
+
+    /// <summary>One path for both kinds (the application mapped them to the same pattern).</summary>
+    public Task HandleAsync(HttpContext context) => HandleAsync(context, RequestKinds.JobMessage | RequestKinds.PeriodicTask);
+
+    private async Task HandleAsync(HttpContext context, RequestKinds served)
     {
         var started = Stopwatch.GetTimestamp();
         var gate = _gate.Evaluate(context);
@@ -49,6 +58,16 @@ internal sealed partial class SqsdEndpointHandler
             return;
         }
 
+        var kind = headers.IsPeriodicTask ? RequestKinds.PeriodicTask : RequestKinds.JobMessage;
+        if ((served & kind) == 0)
+        {
+            LogWrongPath(_logger, LogValue.Sanitize(headers.MessageId), kind);
+            await WorkerResponses.BadRequest(context.Response, kind == RequestKinds.PeriodicTask
+                ? "A periodic task (X-Aws-Sqsd-Taskname) was sent to the job-message path; cron.yaml entries must use the periodic-task path."
+                : "A job message was sent to the periodic-task path; job messages go to the worker's HttpPath.").ConfigureAwait(false);
+            return;
+        }
+
         if (headers.IsPeriodicTask)
         {
             await _periodicTasks.HandleAsync(context, headers).ConfigureAwait(false);
@@ -56,7 +75,7 @@ internal sealed partial class SqsdEndpointHandler
         }
 
         var result = await DeliverAsync(context.Request, headers).ConfigureAwait(false);
-        LogOutcome(_logger, headers.MessageId, result.JobId, headers.ReceiveCount, HttpStatusOf(result), result.Status, result.Reason, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        LogOutcome(_logger, LogValue.Sanitize(headers.MessageId), result.JobId, headers.ReceiveCount, HttpStatusOf(result), result.Status, result.Reason, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await Respond(context.Response, result).ConfigureAwait(false);
     }
 
@@ -139,9 +158,19 @@ internal sealed partial class SqsdEndpointHandler
         _ => WorkerResponses.ServiceUnavailable(response, result.Reason),
     };
 
+    [LoggerMessage(3, LogLevel.Warning, "Refused sqsd message {MessageId} with 400: a {Kind} sent to the other kind's path")]
+    private static partial void LogWrongPath(ILogger logger, string? messageId, RequestKinds kind);
+
+    [Flags]
+    private enum RequestKinds
+    {
+        JobMessage = 1,
+        PeriodicTask = 2,
+    }
+
     [LoggerMessage(1, LogLevel.Warning, "Refused an sqsd request from {RemoteAddress}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string? remoteAddress, string reason);
 
     [LoggerMessage(2, LogLevel.Information, "sqsd message {MessageId} job {JobId} receive {ReceiveCount}: {HttpStatus} {Status} ({Reason}) in {ElapsedMs:0.0} ms")]
-    private static partial void LogOutcome(ILogger logger, string messageId, string? jobId, int receiveCount, int httpStatus, DeliveryStatus status, string reason, double elapsedMs);
+    private static partial void LogOutcome(ILogger logger, string? messageId, string? jobId, int receiveCount, int httpStatus, DeliveryStatus status, string reason, double elapsedMs);
 }

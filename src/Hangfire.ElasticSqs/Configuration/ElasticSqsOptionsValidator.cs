@@ -138,6 +138,9 @@ internal static partial class ElasticSqsOptionsValidator
         }
     }
 
+    /// <summary>Hangfire's rule for queue names (EnqueuedState refuses any other).</summary>
+    public static bool IsHangfireQueueName(string queue) => HangfireQueueName().IsMatch(queue);
+
     [GeneratedRegex("^[a-z0-9_-]+$")]
     private static partial Regex HangfireQueueName();
 

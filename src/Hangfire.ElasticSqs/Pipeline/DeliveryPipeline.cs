@@ -56,6 +56,12 @@ internal sealed class DeliveryPipeline
             return false;
         }
 
+        if (!Configuration.ElasticSqsOptionsValidator.IsHangfireQueueName(envelope.Queue))
+        {
+            refusal = new(DeliveryStatus.Malformed, $"the envelope's queue '{Truncate(envelope.Queue)}' is not a Hangfire queue name (lower-case letters, digits, '_' and '-')", envelope.JobId);
+            return false;
+        }
+
         var retry = int.TryParse(attribute(MessageAttributeNames.Retry), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;
         DateTime? due = long.TryParse(attribute(MessageAttributeNames.Due), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
@@ -96,9 +102,13 @@ internal sealed class DeliveryPipeline
         {
             return DeliveryDecision.Done(new(DeliveryStatus.Unrunnable, "the job's type or method cannot be loaded here: " + ex.Message, envelope.JobId));
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (OutageClassifier.IsOutage(ex))
         {
             return DeliveryDecision.Done(new(DeliveryStatus.Unavailable, "storage or SQS unreachable: " + ex.GetType().Name, envelope.JobId));
+        }
+        catch (Exception ex)
+        {
+            return DeliveryDecision.Done(Unexpected(ex, envelope.JobId));
         }
 
         if (!InFlight.TryEnter(jobId))
@@ -122,10 +132,15 @@ internal sealed class DeliveryPipeline
             InFlight.Exit(jobId);
             return DeliveryDecision.Done(skip.Value);
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (OutageClassifier.IsOutage(ex))
         {
             InFlight.Exit(jobId);
             return DeliveryDecision.Done(new(DeliveryStatus.Unavailable, "storage or SQS unreachable: " + ex.GetType().Name, jobId));
+        }
+        catch (Exception ex)
+        {
+            InFlight.Exit(jobId);
+            return DeliveryDecision.Done(Unexpected(ex, jobId));
         }
     }
 
@@ -197,5 +212,10 @@ internal sealed class DeliveryPipeline
     private static DateTime? ParseDate(IDictionary<string, string> data, string key)
         => data.TryGetValue(key, out var value) ? Hangfire.Common.JobHelper.DeserializeNullableDateTime(value) : null;
 
-    private static bool IsOutage(Exception ex) => JobMessagePublisher.IsTransient(ex) || ex is not (ArgumentException or NullReferenceException);
+    // Not an outage, so retrying soon will not help: the message goes the way of every message that cannot run. Only
+    // the type is reported; an exception's message can carry connection strings or job arguments.
+    private static DeliveryResult Unexpected(Exception ex, string jobId)
+        => new(DeliveryStatus.Unrunnable, $"unexpected {ex.GetType().Name} while deciding on the job (not an outage): left for the dead-letter queue", jobId);
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
 }

@@ -188,6 +188,26 @@ public class SqsdEndpointContractTests
     }
 
     [Test]
+    public async Task A_signed_envelope_naming_an_invalid_queue_is_400_with_a_body_naming_it()
+    {
+        var key = Guid.NewGuid().ToString();
+        var jobId = _host.Client.Enqueue<CountingJobs>(j => j.Count(key));
+        await _host.DeliverAsync(await _host.ReceiveAsync());
+        using var connection = _host.Storage.GetConnection();
+        var payload = Hangfire.ElasticSqs.Enqueue.JobPayload.From(connection.GetJobData(jobId))!;
+
+        // Signed with the real key, from another store, so the worker would import it into the invalid queue.
+        var envelope = new JobEnvelope("other-" + jobId, "Bad Queue!", payload.Payload, payload.CreatedAt, "another-store");
+        var message = JobMessage.Create(envelope, 0, null, _host.Storage.Signer);
+        var response = await _host.Http.SendAsync(WorkerTestHost.SqsdRequest(
+            System.Text.Encoding.UTF8.GetString(message.Body), message.ToAttributes().ToDictionary(a => a.Key, a => a.Value.StringValue)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("'Bad Queue!' is not a Hangfire queue name");
+        CountingJobs.RunsOf(key).Should().Be(1, "only the genuine delivery ran");
+    }
+
+    [Test]
     public async Task Requests_not_from_sqsd_pass_to_the_rest_of_the_app()
     {
         using var request = WorkerTestHost.SqsdRequest("{}", new Dictionary<string, string>());
