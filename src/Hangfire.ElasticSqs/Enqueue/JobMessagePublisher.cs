@@ -60,7 +60,7 @@ internal sealed class JobMessagePublisher
     public PreparedSend Prepare(PendingSend pending, JobEnvelope envelope, string methodName, int retry)
     {
         var queue = TryResolve(pending.Queue);
-        var message = JobMessage.Create(envelope, retry, pending.Due, _signer);
+        var message = JobMessage.Create(envelope, retry, pending.Due, _signer, _time.GetUtcNow());
 
         var limit = queue?.MaximumMessageSize ?? ElasticSqsStorageOptions.SqsHardMessageSizeLimit;
         var size = message.SizeInBytes(message.ToAttributes());

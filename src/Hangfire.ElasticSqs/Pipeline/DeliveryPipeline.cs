@@ -18,11 +18,13 @@ internal sealed class DeliveryPipeline
 {
     private readonly ElasticSqsStorage _storage;
     private readonly JobImporter _importer;
+    private readonly JobTypeAllowList _allowedTypes;
 
     public DeliveryPipeline(ElasticSqsStorage storage)
     {
         _storage = storage;
         _importer = new JobImporter(storage);
+        _allowedTypes = new JobTypeAllowList(storage.Options.AllowedJobTypes);
     }
 
     /// <summary>Jobs this process is deciding on or running, so a duplicate delivery never runs one concurrently.</summary>
@@ -33,9 +35,16 @@ internal sealed class DeliveryPipeline
     {
         message = default;
         var signature = attribute(MessageAttributeNames.Signature);
-        if (!_storage.Signer.Verify(body, attribute, signature))
+        var version = _storage.Signer.VerifiedVersion(body, attribute, signature);
+        if (version == 0)
         {
-            refusal = new(DeliveryStatus.Forbidden, signature is null ? "no signature" : "signature does not verify (wrong, altered, or from a retired key)");
+            refusal = new(DeliveryStatus.Forbidden, signature is null ? "no signature" : "signature does not verify (wrong, altered, from a retired key, or signed for another SigningAudience)");
+            return false;
+        }
+
+        if (ReplayGuard.Refusal(version, attribute(MessageAttributeNames.Sent), _storage.Time.GetUtcNow(), _storage.Options) is { } replay)
+        {
+            refusal = new(DeliveryStatus.Forbidden, replay);
             return false;
         }
 
@@ -59,6 +68,13 @@ internal sealed class DeliveryPipeline
         if (!Configuration.ElasticSqsOptionsValidator.IsHangfireQueueName(envelope.Queue))
         {
             refusal = new(DeliveryStatus.Malformed, $"the envelope's queue '{Truncate(envelope.Queue)}' is not a Hangfire queue name (lower-case letters, digits, '_' and '-')", envelope.JobId);
+            return false;
+        }
+
+        // Before any type is resolved: same-store jobs are resolved by the Hangfire worker, imported ones by the importer.
+        if (_allowedTypes.Refusal(envelope.JobPayload) is { } notAllowed)
+        {
+            refusal = new(DeliveryStatus.Unrunnable, notAllowed, envelope.JobId);
             return false;
         }
 

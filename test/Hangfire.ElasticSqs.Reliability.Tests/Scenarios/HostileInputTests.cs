@@ -53,7 +53,7 @@ public sealed class HostileInputTests : ScenarioTest
 
         var retired = new MessageSigner(new Dictionary<string, string> { ["k0"] = new Keys().Current }, "k0");
         var retiredSignature = retired.Sign(body, n => attributes.GetValueOrDefault(n));
-        var wrongSignature = "v1:" + keys.CurrentId + ":" + Convert.ToBase64String(new byte[32]);
+        var wrongSignature = "v2:" + keys.CurrentId + ":" + Convert.ToBase64String(new byte[32]);
         var processStart = "{\"v\":1,\"jobId\":\"" + jobId + "\",\"queue\":\"default\",\"store\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"job\":\"{\\\"t\\\":\\\"System.Diagnostics.Process, System.Diagnostics.Process\\\",\\\"m\\\":\\\"Start\\\",\\\"p\\\":[\\\"System.String\\\"],\\\"a\\\":[\\\"\\\\\\\"/bin/sh\\\\\\\"\\\"]}\"}";
         var huge = new byte[(1024 * 1024) + 1];
         Array.Fill(huge, (byte)'a');
@@ -66,7 +66,7 @@ public sealed class HostileInputTests : ScenarioTest
         {
             ("no signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, null)), http, [HttpStatusCode.Forbidden]),
             ("wrong signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, wrongSignature)), http, [HttpStatusCode.Forbidden]),
-            ("garbage signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, "v1:k2:%%%not-base64")), http, [HttpStatusCode.Forbidden]),
+            ("garbage signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, "v2:k2:%%%not-base64")), http, [HttpStatusCode.Forbidden]),
             ("signature from a retired/unknown key", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, retiredSignature)), http, [HttpStatusCode.Forbidden]),
             ("body altered after signing", () => SqsdRequests.Create(Encoding.UTF8.GetBytes(message.Body.Replace("\"default\"", "\"critical\"", StringComparison.Ordinal)), attributes), http, [HttpStatusCode.Forbidden]),
             ("job-id attribute altered", () => SqsdRequests.Create(body, With(MessageAttributeNames.JobId, jobId + "1")), http, [HttpStatusCode.Forbidden]),
