@@ -71,6 +71,7 @@ public static class ElasticSqsWorkerExtensions
                 o.HandOffTimeout);
         }));
         services.TryAddSingleton<PeriodicTaskHandler>();
+        services.TryAddSingleton(new UnverifiedBodyBudget());
         services.TryAddSingleton<SqsdEndpointHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SqsdEndpointMatcherPolicy>());
         services.AddHostedService<ElasticSqsWorkerHost>();

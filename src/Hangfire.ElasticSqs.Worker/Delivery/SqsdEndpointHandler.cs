@@ -21,11 +21,13 @@ internal sealed partial class SqsdEndpointHandler
     private readonly Lazy<PushHost> _pipeline;
     private readonly SqsdRequestGate _gate;
     private readonly PeriodicTaskHandler _periodicTasks;
+    private readonly UnverifiedBodyBudget _budget;
     private readonly ILogger _logger;
 
     // The pipeline is attached by the worker host when processing is on; only then do requests reach this handler.
-    public SqsdEndpointHandler(Lazy<PushHost> pipeline, SqsdRequestGate gate, PeriodicTaskHandler periodicTasks, ILogger<SqsdEndpointHandler> logger)
+    public SqsdEndpointHandler(Lazy<PushHost> pipeline, SqsdRequestGate gate, PeriodicTaskHandler periodicTasks, UnverifiedBodyBudget budget, ILogger<SqsdEndpointHandler> logger)
     {
+        _budget = budget;
         _pipeline = pipeline;
         _gate = gate;
         _periodicTasks = periodicTasks;
@@ -81,13 +83,41 @@ internal sealed partial class SqsdEndpointHandler
 
     private async Task<DeliveryResult> DeliverAsync(HttpRequest request, SqsdDelivery headers)
     {
-        var body = await ReadBodyAsync(request).ConfigureAwait(false);
-        if (body is null)
+        if (request.ContentLength is > MaximumBody)
         {
             return new(DeliveryStatus.Malformed, $"the body is larger than SQS allows ({MaximumBody:N0} bytes)");
         }
 
-        return await _pipeline.Value.DeliverAsync(body, headers.GetAttribute).ConfigureAwait(false);
+        // sqsd always sends Content-Length; a body of unknown length may grow to the largest message.
+        var reserved = (int)(request.ContentLength ?? MaximumBody);
+        if (!_budget.TryReserve(reserved))
+        {
+            return new(DeliveryStatus.Unavailable, "too many request bodies are waiting for their signature check; try again later");
+        }
+
+        VerifiedMessage message;
+        var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is null ? MaximumBody + 1 : Math.Max(reserved, 1));
+        try
+        {
+            var length = await ReadBodyAsync(request, buffer).ConfigureAwait(false);
+            if (length < 0)
+            {
+                return new(DeliveryStatus.Malformed, $"the body is larger than SQS allows ({MaximumBody:N0} bytes)");
+            }
+
+            if (!_pipeline.Value.TryRead(buffer.AsSpan(0, length), headers.GetAttribute, out message, out var refusal))
+            {
+                return refusal;
+            }
+        }
+        finally
+        {
+            // The verified message holds its own copies: the body's memory is free before the job runs.
+            ArrayPool<byte>.Shared.Return(buffer);
+            _budget.Release(reserved);
+        }
+
+        return await _pipeline.Value.HandOffAsync(message).ConfigureAwait(false);
     }
 
     /// <summary>sqsd deletes a message only on exactly 200; anything else is delivered again, until the DLQ.</summary>
@@ -101,51 +131,38 @@ internal sealed partial class SqsdEndpointHandler
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 
-    /// <summary>The raw body bytes, or null when longer than any SQS message.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
+    /// <summary>
+    /// Reads the raw body into <paramref name="buffer"/> (at least Content-Length bytes, or the largest message when the
+    /// length is unknown); the byte count, or -1 when the body is longer than any SQS message.
+    /// </summary>
+    private static async Task<int> ReadBodyAsync(HttpRequest request, byte[] buffer)
     {
-        if (request.ContentLength is > MaximumBody)
+        // The server enforces a declared length, so a short body ends the request with an error, never a gap.
+        var declared = request.ContentLength;
+        var limit = (int)(declared ?? MaximumBody);
+        var filled = 0;
+        while (declared is null || filled < limit)
         {
-            return null;
-        }
-
-        if (request.ContentLength is long declared)
-        {
-            // sqsd always sends Content-Length: read straight into an array of that size (no growing buffer, no copy).
-            // The server enforces the declared length, so a short body ends the request with an error, never a gap.
-            var body = new byte[declared];
-            var filled = 0;
-            while (filled < body.Length)
+            var room = buffer.Length - filled;
+            if (room == 0)
             {
-                var read = await request.Body.ReadAsync(body.AsMemory(filled), CancellationToken.None).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return body[..filled];
-                }
-
-                filled += read;
+                return -1;
             }
 
-            return body;
-        }
-
-        // ArrayBufferWriter refuses a capacity of 0, hence the default for a body of unknown length.
-        var buffer = new ArrayBufferWriter<byte>(4096);
-        while (true)
-        {
-            var memory = buffer.GetMemory(4096);
-            var read = await request.Body.ReadAsync(memory, CancellationToken.None).ConfigureAwait(false);
+            var read = await request.Body.ReadAsync(buffer.AsMemory(filled, room), CancellationToken.None).ConfigureAwait(false);
             if (read == 0)
             {
-                return buffer.WrittenSpan.ToArray();
+                break;
             }
 
-            buffer.Advance(read);
-            if (buffer.WrittenCount > MaximumBody)
+            filled += read;
+            if (filled > limit)
             {
-                return null;
+                return -1;
             }
         }
+
+        return filled;
     }
 
     private static Task Respond(HttpResponse response, DeliveryResult result) => HttpStatusOf(result) switch
