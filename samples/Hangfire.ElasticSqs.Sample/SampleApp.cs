@@ -1,4 +1,4 @@
-using Hangfire.Dashboard;
+using Hangfire.ElasticSqs.Sample.Dashboard;
 using Hangfire.ElasticSqs.Sample.Jobs;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -74,11 +74,16 @@ public static class SampleApp
             }
         }
 
+        if (roles.Web)
+        {
+            builder.AddSampleDashboardAuthorization();
+        }
+
         var app = builder.Build();
         if (roles.Web)
         {
-            // The default authorization filter admits local requests only: never expose the Dashboard unprotected.
-            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LocalRequestsOnlyAuthorizationFilter()] });
+            // An ASP.NET Core policy, not Hangfire's local-requests filter: behind nginx every request is local.
+            app.MapHangfireDashboardWithAuthorizationPolicy(DashboardAuthorization.PolicyName, "/hangfire");
             MapEnqueueApi(app);
         }
 
