@@ -46,9 +46,8 @@ internal sealed partial class PeriodicTaskHandler
         try
         {
             using var connection = _storage.GetConnection();
-            var jobs = connection.GetRecurringJobs();
-            var recurringJobId = CronYamlTaskNames.MapTaskNamesToRecurringJobIds(jobs.Select(job => job.Id)).GetValueOrDefault(taskName);
-            var job = recurringJobId is null ? null : jobs.FirstOrDefault(j => string.Equals(j.Id, recurringJobId, StringComparison.Ordinal));
+            var recurringJobId = CronYamlTaskNames.MapTaskNamesToRecurringJobIds(connection.GetAllItemsFromSet(StorageKeys.RecurringJobs)).GetValueOrDefault(taskName);
+            var job = recurringJobId is null ? null : Schedule(connection, recurringJobId);
             if (job is null)
             {
                 LogUnknown(_logger, loggedName);
@@ -95,6 +94,12 @@ internal sealed partial class PeriodicTaskHandler
 
         await WorkerResponses.Ok(context.Response, "Triggered").ConfigureAwait(false);
     }
+
+    // Only the schedule is read, as text: nothing is deserialized or type-resolved for a request that is then refused.
+    private static RecurringJobDto? Schedule(IStorageConnection connection, string recurringJobId)
+        => connection.GetAllEntriesFromHash("recurring-job:" + recurringJobId) is { } hash && hash.TryGetValue("Cron", out var cron)
+            ? new RecurringJobDto { Id = recurringJobId, Cron = cron, TimeZoneId = hash.GetValueOrDefault("TimeZoneId"), Queue = hash.GetValueOrDefault("Queue") }
+            : null;
 
     [LoggerMessage(10, LogLevel.Warning, "Periodic task {TaskName} names no registered recurring job: answered 404")]
     private static partial void LogUnknown(ILogger logger, string? taskName);
