@@ -1,4 +1,4 @@
-using Hangfire.Dashboard;
+using Hangfire.ElasticSqs.Sample.Dashboard;
 using Hangfire.ElasticSqs.Sample.Jobs;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -79,13 +79,18 @@ public static class SampleApp
         builder.Services.AddHealthChecks().AddElasticSqs(hangfireServer: roles.Worker);
         SampleTelemetry.AddIfAsked(builder);
 
+        if (roles.Web)
+        {
+            builder.AddSampleDashboardAuthorization();
+        }
+
         var app = builder.Build();
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = r => r.Tags.Contains(Microsoft.Extensions.DependencyInjection.ElasticSqsHealthCheckBuilderExtensions.LiveTag) });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = r => r.Tags.Contains(Microsoft.Extensions.DependencyInjection.ElasticSqsHealthCheckBuilderExtensions.ReadyTag) });
         if (roles.Web)
         {
-            // The default authorization filter admits local requests only: never expose the Dashboard unprotected.
-            app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [new LocalRequestsOnlyAuthorizationFilter()] });
+            // An ASP.NET Core policy, not Hangfire's local-requests filter: behind nginx every request is local.
+            app.MapHangfireDashboardWithAuthorizationPolicy(DashboardAuthorization.PolicyName, "/hangfire");
             MapEnqueueApi(app);
         }
 

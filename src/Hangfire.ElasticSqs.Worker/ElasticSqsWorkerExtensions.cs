@@ -71,6 +71,7 @@ public static class ElasticSqsWorkerExtensions
                 o.HandOffTimeout);
         }));
         services.TryAddSingleton<PeriodicTaskHandler>();
+        services.TryAddSingleton(new UnverifiedBodyBudget());
         services.TryAddSingleton<SqsdEndpointHandler>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, SqsdEndpointMatcherPolicy>());
         services.AddHostedService<ElasticSqsWorkerHost>();
@@ -90,13 +91,15 @@ public static class ElasticSqsWorkerExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var handler = endpoints.ServiceProvider.GetRequiredService<SqsdEndpointHandler>();
+        // Each path serves its own kind of request only, unless the application gave both the same pattern.
+        var shared = string.Equals(pattern, periodicTaskPattern, StringComparison.Ordinal);
         var builders = new List<IEndpointConventionBuilder>
         {
-            endpoints.MapPost(pattern, (RequestDelegate)handler.HandleAsync).WithMetadata(SqsdEndpointMetadata.Instance).WithDisplayName("Hangfire.ElasticSqs sqsd endpoint"),
+            endpoints.MapPost(pattern, shared ? (RequestDelegate)handler.HandleAsync : handler.HandleJobMessageAsync).WithMetadata(SqsdEndpointMetadata.Instance).WithDisplayName("Hangfire.ElasticSqs sqsd endpoint"),
         };
-        if (!string.Equals(pattern, periodicTaskPattern, StringComparison.Ordinal))
+        if (!shared)
         {
-            builders.Add(endpoints.MapPost(periodicTaskPattern, (RequestDelegate)handler.HandleAsync).WithMetadata(SqsdEndpointMetadata.Instance).WithDisplayName("Hangfire.ElasticSqs periodic tasks"));
+            builders.Add(endpoints.MapPost(periodicTaskPattern, (RequestDelegate)handler.HandlePeriodicTaskAsync).WithMetadata(SqsdEndpointMetadata.Instance).WithDisplayName("Hangfire.ElasticSqs periodic tasks"));
         }
 
         return new CompositeConventionBuilder(builders);

@@ -81,6 +81,14 @@ public sealed class ElasticSqsWorkerOptions
     /// </summary>
     public RecurringJobSchedulerMode RecurringJobScheduler { get; set; } = RecurringJobSchedulerMode.CronYaml;
 
+    /// <summary>
+    /// How late a cron.yaml periodic task may arrive after its scheduled time and still trigger its recurring job (a
+    /// queue backlog or sqsd's retries delay it). Later ones are refused with 400, as are tasks scheduled more than a
+    /// minute ahead of this machine's clock or at a time that is not one of the job's own cron occurrences. Between
+    /// 1 minute and 4 days (SQS's default retention); default 1 hour.
+    /// </summary>
+    public TimeSpan PeriodicTaskMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Whether processing is on, by option or by <see cref="EnableVariable"/>.</summary>
     internal bool IsEnabled
         => Enabled || Environment.GetEnvironmentVariable(EnableVariable) is { } value
@@ -112,6 +120,11 @@ public sealed class ElasticSqsWorkerOptions
         if (ServerTimeout <= HeartbeatInterval * 2)
         {
             problems.Add($"ServerTimeout ({ServerTimeout}) must be longer than twice HeartbeatInterval ({HeartbeatInterval}), or live servers are taken for dead and their jobs run twice.");
+        }
+
+        if (PeriodicTaskMaxDelay < TimeSpan.FromMinutes(1) || PeriodicTaskMaxDelay > TimeSpan.FromDays(4))
+        {
+            problems.Add($"PeriodicTaskMaxDelay must be between 1 minute and 4 days (it is {PeriodicTaskMaxDelay}).");
         }
 
         foreach (var address in TrustedGatewayAddresses)

@@ -53,6 +53,36 @@ public sealed class ElasticSqsStorageOptions
     /// <summary>The id, in <see cref="SigningKeys"/>, of the key that signs new messages.</summary>
     public string? SigningKeyId { get; set; }
 
+    /// <summary>
+    /// Names the application (or environment) messages are signed for; it is bound into every signature, so a worker
+    /// refuses a message signed for another audience even when the two share a key. The web and worker tiers of one
+    /// application set the same value. Default <see langword="null"/> (no audience). Use one key per environment as well.
+    /// </summary>
+    public string? SigningAudience { get; set; }
+
+    /// <summary>
+    /// The longest time a genuine message can wait in its queue: the queue's <c>MessageRetentionPeriod</c>. A
+    /// delivery whose signed send time is older is a replay and is refused (a re-delay or a retry is a new send with
+    /// its own send time). Between 1 minute and 14 days, as SQS allows; default 4 days, SQS's default.
+    /// </summary>
+    public TimeSpan MessageRetention { get; set; } = TimeSpan.FromDays(4);
+
+    /// <summary>
+    /// Accepts messages signed in the previous format (v1: no send time, no audience, so no replay protection) until
+    /// this instant, for messages already queued when the library was upgraded. Default <see langword="null"/>: they
+    /// are refused with a reason naming this option (and, with a dead-letter queue, kept there).
+    /// </summary>
+    public DateTimeOffset? AcceptV1SignaturesUntil { get; set; }
+
+    /// <summary>
+    /// Defense in depth for workers: when not empty, a delivered job runs only if its type is listed — by full name
+    /// (<c>MyApp.Jobs.ReportJob</c>, nested types with <c>+</c>) or by namespace (<c>MyApp.Jobs.*</c>, sub-namespaces
+    /// included). It is checked on every host after the signature verifies and before any type is resolved, so even a
+    /// validly signed message from a compromised sender cannot name, say, <c>System.Diagnostics.Process</c>; a refused
+    /// message is left for the dead-letter queue with a reason naming the type and this option. Default empty: any type.
+    /// </summary>
+    public List<string> AllowedJobTypes { get; } = [];
+
     /// <summary>What a caller of <c>BackgroundJob.Enqueue</c> sees when SQS cannot be reached. Default: <see cref="SendFailureMode.KeepPending"/>.</summary>
     public SendFailureMode SendFailureMode { get; set; } = SendFailureMode.KeepPending;
 
@@ -108,6 +138,9 @@ public sealed class ElasticSqsStorageOptions
             CreateMissingQueues = CreateMissingQueues,
             ReceiveFromSqs = ReceiveFromSqs,
             SigningKeyId = SigningKeyId,
+            SigningAudience = SigningAudience,
+            MessageRetention = MessageRetention,
+            AcceptV1SignaturesUntil = AcceptV1SignaturesUntil,
             SendFailureMode = SendFailureMode,
             OutboxSweepInterval = OutboxSweepInterval,
             OutboxResendAfter = OutboxResendAfter,
@@ -122,6 +155,7 @@ public sealed class ElasticSqsStorageOptions
             copy.Queues[queue] = target;
         }
 
+        copy.AllowedJobTypes.AddRange(AllowedJobTypes);
         foreach (var (id, secret) in SigningKeys)
         {
             copy.SigningKeys[id] = secret;

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Amazon.SQS;
 using Hangfire.ElasticSqs.Sample;
+using Hangfire.ElasticSqs.Sample.Dashboard;
 using Hangfire.ElasticSqs.Sample.Jobs;
 using Hangfire.ElasticSqs.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +27,7 @@ public sealed class SeparateRolesTests
     private WebApplication _web = null!;
     private WebApplication _worker = null!;
     private HttpClient _http = null!;
+    private static readonly string DashboardPassword = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
 
     [OneTimeSetUp]
     public async Task StartBothRoles()
@@ -35,7 +38,11 @@ public sealed class SeparateRolesTests
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         var workerUrl = new Uri($"http://127.0.0.1:{FreePort.Next()}");
 
-        _web = Build("web", "http://127.0.0.1:0", queueUrl, key, extra: []);
+        _web = Build("web", "http://127.0.0.1:0", queueUrl, key, extra: new()
+        {
+            [DashboardAuthorization.UsernameKey] = "admin",
+            [DashboardAuthorization.PasswordKey] = DashboardPassword,
+        });
         _worker = Build("worker", workerUrl.ToString(), queueUrl, key, extra: new()
         {
             ["LocalSqsd:WorkerQueueURL"] = queueUrl,
@@ -100,13 +107,66 @@ public sealed class SeparateRolesTests
     [Test]
     public async Task The_web_role_serves_the_dashboard_and_the_worker_role_does_not()
     {
-        using var dashboard = await _http.GetAsync("/hangfire");
+        using var signedIn = SignedInClient();
+        using var dashboard = await signedIn.GetAsync("/hangfire");
         dashboard.StatusCode.Should().Be(HttpStatusCode.OK);
 
         using var workerHttp = new HttpClient { BaseAddress = new Uri(_worker.Urls.First()) };
         using var noDashboard = await workerHttp.GetAsync("/hangfire");
         noDashboard.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Test]
+    public async Task The_dashboard_refuses_clients_forwarded_by_nginx_and_anonymous_ones_and_a_post_without_an_antiforgery_token()
+    {
+        // What nginx on Elastic Beanstalk sends for an outside client: the peer is 127.0.0.1.
+        using var forwarded = new HttpRequestMessage(HttpMethod.Get, "/hangfire");
+        forwarded.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        forwarded.Headers.Add("X-Real-IP", "203.0.113.9");
+        using var forwardedAnswer = await _http.SendAsync(forwarded);
+        forwardedAnswer.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        forwardedAnswer.Headers.WwwAuthenticate.ToString().Should().StartWith("Basic");
+        (await _http.GetAsync("/hangfire")).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "production admits no anonymous user, local or not");
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "/hangfire");
+        wrong.Headers.Authorization = Basic("admin", "guess");
+        (await _http.SendAsync(wrong)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+
+        // Signed in: a state-changing action needs the antiforgery token the Dashboard's pages carry.
+        using var signedIn = SignedInClient();
+        var page = await signedIn.GetStringAsync("/hangfire/recurring");
+        var header = Regex.Match(page, "<meta name=\"csrf-header\" content=\"([^\"]+)\"").Groups[1].Value;
+        var token = System.Net.WebUtility.HtmlDecode(Regex.Match(page, "<meta name=\"csrf-token\" content=\"([^\"]+)\"").Groups[1].Value);
+        header.Should().NotBeEmpty("the Dashboard renders the antiforgery token for its scripts");
+
+        using var withoutToken = await signedIn.SendAsync(Trigger());
+        withoutToken.IsSuccessStatusCode.Should().BeFalse("a POST without the token is refused");
+        var withTokenRequest = Trigger();
+        withTokenRequest.Headers.Add(header, token);
+        using var withToken = await signedIn.SendAsync(withTokenRequest);
+        withToken.IsSuccessStatusCode.Should().BeTrue("the same POST with the page's token is accepted ({0})", withToken.StatusCode);
+        await TestContext.Progress.WriteLineAsync($"Dashboard: forwarded {(int)forwardedAnswer.StatusCode}, trigger without token {(int)withoutToken.StatusCode}, with token {(int)withToken.StatusCode}");
+
+        static HttpRequestMessage Trigger()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/hangfire/recurring/trigger")
+            {
+                Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("jobs[]", "heartbeat")]),
+            };
+            request.Headers.Add("X-Requested-With", "XMLHttpRequest");
+            return request;
+        }
+    }
+
+    private HttpClient SignedInClient()
+    {
+        // The default handler keeps cookies: the antiforgery cookie set by a page comes back with the POST.
+        var client = new HttpClient { BaseAddress = new Uri(_web.Urls.First()) };
+        client.DefaultRequestHeaders.Authorization = Basic("admin", DashboardPassword);
+        return client;
+    }
+
+    private static System.Net.Http.Headers.AuthenticationHeaderValue Basic(string user, string password)
+        => new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user + ":" + password)));
 
     [Test]
     public void Roles_are_parsed_from_configuration()

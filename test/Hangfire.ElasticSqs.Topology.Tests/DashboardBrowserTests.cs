@@ -47,7 +47,11 @@ public sealed class DashboardBrowserTests
             Args = ChromiumArgs,
             Timeout = 60_000,
         });
-        _page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 1000 } });
+        _page = await _browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1440, Height = 1000 },
+            HttpCredentials = new HttpCredentials { Username = DashboardClient.Username, Password = DashboardClient.Password },
+        });
         _page.SetDefaultTimeout(30_000);
         _page.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // "Do you really want to …?" confirmations
     }

@@ -3,12 +3,27 @@ using System.Text.RegularExpressions;
 
 namespace Hangfire.ElasticSqs.Topology.Tests;
 
-/// <summary>Reads the web process's Hangfire Dashboard over HTTP, as a browser from the same host would (it admits local requests only).</summary>
-public sealed partial class DashboardClient(Uri baseAddress) : IDisposable
+/// <summary>
+/// Reads the web process's Hangfire Dashboard over HTTP, as a signed-in browser would: Basic credentials on every
+/// request, the antiforgery cookie kept, and the page's antiforgery token sent with each action.
+/// </summary>
+public sealed partial class DashboardClient : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    public const string Username = "topology";
+    public static readonly string Password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
 
-    public Uri BaseAddress => baseAddress;
+    private readonly Uri _baseAddress;
+    private readonly HttpClient _http;
+
+    public DashboardClient(Uri baseAddress)
+    {
+        _baseAddress = baseAddress;
+        _http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Username + ":" + Password)));
+    }
+
+    public Uri BaseAddress => _baseAddress;
 
     public async Task<string> GetAsync(string path)
     {
@@ -26,6 +41,10 @@ public sealed partial class DashboardClient(Uri baseAddress) : IDisposable
         using var content = new FormUrlEncodedContent(form);
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.Add("X-Requested-With", "XMLHttpRequest");
+        var page = await GetAsync("/hangfire");
+        request.Headers.Add(
+            CsrfHeader().Match(page).Groups[1].Value,
+            WebUtility.HtmlDecode(CsrfToken().Match(page).Groups[1].Value));
         return await _http.SendAsync(request);
     }
 
@@ -61,4 +80,10 @@ public sealed partial class DashboardClient(Uri baseAddress) : IDisposable
 
     [GeneratedRegex("\"(\\w+)\"\\s*:\\s*\"([^\"]+)\"")]
     private static partial Regex JsonIds();
+
+    [GeneratedRegex("<meta name=\"csrf-header\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfHeader();
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfToken();
 }

@@ -91,7 +91,13 @@ public sealed class Topology
 
         // The web tier first: it creates the Hangfire schema; then the worker tier on the same database.
         var webUrl = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-        Web = await SampleProcess.StartAsync("web", webUrl, new Dictionary<string, string>(common) { ["Sample:Roles"] = "web" }, environment);
+        // The Dashboard is locked in production: the tests sign in as a deployed user would.
+        var webEnvironment = new Dictionary<string, string>(environment)
+        {
+            ["Sample__Dashboard__Username"] = DashboardClient.Username,
+            ["Sample__Dashboard__Password"] = DashboardClient.Password,
+        };
+        Web = await SampleProcess.StartAsync("web", webUrl, new Dictionary<string, string>(common) { ["Sample:Roles"] = "web" }, webEnvironment);
         Dashboard = new DashboardClient(webUrl);
 
         var workerUrl = new Uri($"http://127.0.0.1:{FreePort.Next()}");

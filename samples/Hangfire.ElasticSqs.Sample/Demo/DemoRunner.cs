@@ -147,6 +147,9 @@ public static class DemoRunner
             ["Hangfire:ElasticSqs:Worker:CronYamlPath"] = cronYamlPath,
             ["Hangfire:ElasticSqs:Worker:WorkerCount"] = "10",
             [SampleApp.HostKey] = poll ? "poll" : "sqsd",
+
+            // The demo listens on loopback only: its Dashboard opens without a password from this machine.
+            [Hangfire.ElasticSqs.Sample.Dashboard.DashboardAuthorization.AllowLocalRequestsKey] = "true",
         };
         if (!poll)
         {

@@ -135,7 +135,7 @@ internal sealed record SqsdDelivery(
 
             if (!TryGetSingle(values, out var value))
             {
-                error = $"header {name} was sent more than once with different values";
+                error = $"header {LogValue.Sanitize(name)} was sent more than once with different values";
                 return false;
             }
 
@@ -146,7 +146,7 @@ internal sealed record SqsdDelivery(
                     attributes ??= new AttributeList();
                     if (!attributes.TryAdd(name, value))
                     {
-                        error = $"attribute {AttributeKey(name)} was sent more than once with different values";
+                        error = $"attribute {LogValue.Sanitize(AttributeKey(name))} was sent more than once with different values";
                         return false;
                     }
                 }

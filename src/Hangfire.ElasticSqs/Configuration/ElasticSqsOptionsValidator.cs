@@ -33,6 +33,24 @@ internal static partial class ElasticSqsOptionsValidator
             problems.Add($"MaximumMessageSize must be between 1,024 and 1,048,576 bytes, as SQS allows (it is {size:N0}); or leave it unset to read each queue's limit.");
         }
 
+        if (options.MessageRetention < TimeSpan.FromMinutes(1) || options.MessageRetention > TimeSpan.FromDays(14))
+        {
+            problems.Add($"MessageRetention must be between 1 minute and 14 days, as SQS allows (it is {options.MessageRetention}); set it to the queues' MessageRetentionPeriod.");
+        }
+
+        if (options.SigningAudience is { } audience && (audience.Length is 0 or > 256 || audience.Any(char.IsControl)))
+        {
+            problems.Add("SigningAudience must be 1 to 256 characters without control characters (for example the application's name and environment), or unset.");
+        }
+
+        foreach (var entry in options.AllowedJobTypes)
+        {
+            if (!Pipeline.JobTypeAllowList.IsValidEntry(entry))
+            {
+                problems.Add($"AllowedJobTypes has '{entry}': list a type's full name (MyApp.Jobs.ReportJob) or a namespace followed by '.*' (MyApp.Jobs.*).");
+            }
+        }
+
         if (!Enum.IsDefined(options.SendFailureMode))
         {
             problems.Add($"SendFailureMode '{options.SendFailureMode}' is not one of KeepPending, Throw.");
@@ -137,6 +155,9 @@ internal static partial class ElasticSqsOptionsValidator
             return false;
         }
     }
+
+    /// <summary>Hangfire's rule for queue names (EnqueuedState refuses any other).</summary>
+    public static bool IsHangfireQueueName(string queue) => HangfireQueueName().IsMatch(queue);
 
     [GeneratedRegex("^[a-z0-9_-]+$")]
     private static partial Regex HangfireQueueName();

@@ -66,7 +66,7 @@ internal sealed class JobMessagePublisher
     public PreparedSend Prepare(PendingSend pending, JobEnvelope envelope, string methodName, int retry, string? traceParent = null)
     {
         var queue = TryResolve(pending.Queue);
-        var message = JobMessage.Create(envelope, retry, pending.Due, _signer, traceParent ?? _telemetry.EnqueueTraceParent(envelope.JobId, pending.Queue));
+        var message = JobMessage.Create(envelope, retry, pending.Due, _signer, _time.GetUtcNow(), traceParent ?? _telemetry.EnqueueTraceParent(envelope.JobId, pending.Queue));
 
         var limit = queue?.MaximumMessageSize ?? ElasticSqsStorageOptions.SqsHardMessageSizeLimit;
         var size = message.SizeInBytes(message.ToAttributes());

@@ -64,6 +64,16 @@ internal sealed class PushHost
         return result;
     }
 
+    /// <summary>
+    /// The first half of <see cref="DeliverAsync(byte[], Func{string, string?})"/>: verify, then parse. The message keeps
+    /// no reference to <paramref name="body"/>, so a host can free the body's memory before <see cref="HandOffAsync"/>.
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<byte> body, Func<string, string?> attribute, out VerifiedMessage message, out DeliveryResult refusal)
+        => _storage.Pipeline.TryRead(body, attribute, out message, out refusal);
+
+    /// <summary>The second half: decide and hand the verified job to a worker.</summary>
+    public Task<DeliveryResult> HandOffAsync(VerifiedMessage message) => _storage.HandOff.DeliverAsync(message, _settings, _handOffTimeout);
+
     /// <summary>Completes when the job messages this process is sending in the background (retries, continuations) have reached SQS.</summary>
     public Task WhenSendsIdleAsync() => _storage.BackgroundSends.WhenIdleAsync();
 

@@ -6,8 +6,9 @@ namespace Hangfire.ElasticSqs.Messages;
 /// <summary>A signed job message, ready to send: body bytes plus the hangfire-* attributes.</summary>
 internal sealed class JobMessage
 {
-    private JobMessage(string queue, byte[] body, string jobId, int retry, DateTime? due, string signature, string? traceParent)
+    private JobMessage(string queue, byte[] body, string jobId, int retry, DateTime? due, string sent, string signature, string? traceParent)
     {
+        Sent = sent;
         TraceParent = traceParent;
         Queue = queue;
         Body = body;
@@ -29,22 +30,27 @@ internal sealed class JobMessage
 
     public string Signature { get; }
 
+    /// <summary>The signed send time, Unix milliseconds: every send (a re-delay or a retry too) signs its own.</summary>
+    public string Sent { get; }
+
     /// <summary>The W3C trace context of the enqueue, carried unsigned (see <see cref="MessageAttributeNames.TraceParent"/>).</summary>
     public string? TraceParent { get; }
 
-    public static JobMessage Create(JobEnvelope envelope, int retry, DateTime? due, MessageSigner signer, string? traceParent = null)
+    public static JobMessage Create(JobEnvelope envelope, int retry, DateTime? due, MessageSigner signer, DateTimeOffset? sent = null, string? traceParent = null)
     {
         var body = envelope.ToUtf8();
         var retryText = retry.ToString(CultureInfo.InvariantCulture);
         var dueText = due is { } d ? FormatDue(d) : null;
+        var sentText = (sent ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var signature = signer.Sign(body, name => name switch
         {
             MessageAttributeNames.JobId => envelope.JobId,
             MessageAttributeNames.Retry => retryText,
             MessageAttributeNames.Due => dueText,
+            MessageAttributeNames.Sent => sentText,
             _ => null,
         });
-        return new JobMessage(envelope.Queue, body, envelope.JobId, retry, due, signature, traceParent);
+        return new JobMessage(envelope.Queue, body, envelope.JobId, retry, due, sentText, signature, traceParent);
     }
 
     /// <summary>The due time as a Number attribute: Unix milliseconds, UTC.</summary>
@@ -53,8 +59,9 @@ internal sealed class JobMessage
 
     public Dictionary<string, MessageAttributeValue> ToAttributes()
     {
-        var attributes = new Dictionary<string, MessageAttributeValue>(5, StringComparer.Ordinal)
+        var attributes = new Dictionary<string, MessageAttributeValue>(6, StringComparer.Ordinal)
         {
+            [MessageAttributeNames.Sent] = new() { DataType = "Number", StringValue = Sent },
             [MessageAttributeNames.JobId] = new() { DataType = "String", StringValue = JobId },
             [MessageAttributeNames.Retry] = new() { DataType = "Number", StringValue = Retry.ToString(CultureInfo.InvariantCulture) },
             [MessageAttributeNames.Signature] = new() { DataType = "String", StringValue = Signature },

@@ -19,6 +19,12 @@ internal static class MessageAttributeNames
     /// </summary>
     public const string TraceParent = "hangfire-traceparent";
 
-    /// <summary>Signed attributes, in the canonical (ordinal) order the signature covers.</summary>
-    public static readonly string[] Signed = [Due, JobId, Retry];
+    /// <summary>When the message was signed for sending, Unix milliseconds (UTC): how old a delivery is.</summary>
+    public const string Sent = "hangfire-sent";
+
+    /// <summary>Signed attributes, in the canonical (ordinal) order the current signature (v2) covers.</summary>
+    public static readonly string[] Signed = [Due, JobId, Retry, Sent];
+
+    /// <summary>The attributes a v1 signature covered (no send time).</summary>
+    public static readonly string[] SignedV1 = [Due, JobId, Retry];
 }

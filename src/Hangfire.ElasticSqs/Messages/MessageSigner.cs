@@ -6,22 +6,30 @@ using Hangfire.ElasticSqs.Configuration;
 namespace Hangfire.ElasticSqs.Messages;
 
 /// <summary>
-/// HMAC-SHA256 signatures over a message's exact body bytes and every signed attribute, as
-/// <c>v1:&lt;key id&gt;:&lt;base64&gt;</c>. One key signs; every configured key verifies (rotation).
+/// HMAC-SHA256 signatures over a message's exact body bytes, every signed attribute (the send time among them) and the
+/// audience, as <c>v2:&lt;key id&gt;:&lt;base64&gt;</c>. One key signs; every configured key verifies (rotation).
 /// </summary>
 /// <remarks>
 /// Verification is constant-time and runs before any JSON or type name is parsed, so an unsigned payload
-/// naming, say, <c>System.Diagnostics.Process.Start</c> never reaches a type resolver.
+/// naming, say, <c>System.Diagnostics.Process.Start</c> never reaches a type resolver. A v1 signature (no send time,
+/// no audience) still verifies here, reported as version 1, so the pipeline can accept it during a deprecation
+/// window or refuse it with a reason that says so.
 /// </remarks>
 internal sealed class MessageSigner
 {
-    private const string Version = "v1";
+    /// <summary>The version new signatures carry.</summary>
+    public const int CurrentVersion = 2;
+
+    private const string Version = "v2";
+    private const string VersionV1 = "v1";
     private readonly Dictionary<string, byte[]> _keys;
     private readonly string _signingKeyId;
     private readonly byte[] _signingKey;
+    private readonly string _audience;
 
-    public MessageSigner(IReadOnlyDictionary<string, string> keys, string signingKeyId)
+    public MessageSigner(IReadOnlyDictionary<string, string> keys, string signingKeyId, string? audience = null)
     {
+        _audience = audience ?? string.Empty;
         _keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (id, secret) in keys)
         {
@@ -40,39 +48,58 @@ internal sealed class MessageSigner
     }
 
     public static MessageSigner FromOptions(ElasticSqsStorageOptions options)
-        => new(options.SigningKeys, options.SigningKeyId!);
+        => new(options.SigningKeys, options.SigningKeyId!, options.SigningAudience);
 
     /// <summary>Signs a message. <paramref name="attribute"/> returns a signed attribute's value, or null when absent.</summary>
     public string Sign(ReadOnlySpan<byte> body, Func<string, string?> attribute)
     {
         Span<byte> mac = stackalloc byte[32];
-        Compute(_signingKey, _signingKeyId, body, attribute, mac);
+        Compute(Version, _signingKey, _signingKeyId, _audience, MessageAttributeNames.Signed, body, attribute, mac);
         return $"{Version}:{_signingKeyId}:{Convert.ToBase64String(mac)}";
     }
 
-    /// <summary>Checks a signature; false for a missing, malformed, unknown-key or wrong signature.</summary>
+    /// <summary>Checks a current (v2) signature; false for a missing, malformed, unknown-key, wrong or v1 signature.</summary>
     public bool Verify(ReadOnlySpan<byte> body, Func<string, string?> attribute, string? signature)
+        => VerifiedVersion(body, attribute, signature) == CurrentVersion;
+
+    /// <summary>
+    /// The version of a signature that verifies (1 or 2), or 0 for a missing, malformed, unknown-key or wrong one.
+    /// A v1 signature covers neither the send time nor the audience.
+    /// </summary>
+    public int VerifiedVersion(ReadOnlySpan<byte> body, Func<string, string?> attribute, string? signature)
     {
-        if (!TryParse(signature, out var keyId, out var expected) || !_keys.TryGetValue(keyId, out var key))
+        if (!TryParse(signature, out var version, out var keyId, out var expected) || !_keys.TryGetValue(keyId, out var key))
         {
-            return false;
+            return 0;
         }
 
         Span<byte> mac = stackalloc byte[32];
-        Compute(key, keyId, body, attribute, mac);
-        return CryptographicOperations.FixedTimeEquals(mac, expected);
+        if (version == CurrentVersion)
+        {
+            Compute(Version, key, keyId, _audience, MessageAttributeNames.Signed, body, attribute, mac);
+        }
+        else
+        {
+            Compute(VersionV1, key, keyId, null, MessageAttributeNames.SignedV1, body, attribute, mac);
+        }
+
+        return CryptographicOperations.FixedTimeEquals(mac, expected) ? version : 0;
     }
 
-    private static bool TryParse(string? signature, out string keyId, out byte[] mac)
+    private static bool TryParse(string? signature, out int version, out string keyId, out byte[] mac)
     {
         keyId = string.Empty;
         mac = [];
-        if (signature is null || !signature.StartsWith(Version + ":", StringComparison.Ordinal))
+        version = signature is null ? 0
+            : signature.StartsWith(Version + ":", StringComparison.Ordinal) ? CurrentVersion
+            : signature.StartsWith(VersionV1 + ":", StringComparison.Ordinal) ? 1
+            : 0;
+        if (version == 0)
         {
             return false;
         }
 
-        var rest = signature.AsSpan(Version.Length + 1);
+        var rest = signature!.AsSpan(Version.Length + 1);
         var colon = rest.IndexOf(':');
         if (colon <= 0)
         {
@@ -91,14 +118,15 @@ internal sealed class MessageSigner
         return true;
     }
 
-    // The signed bytes: "v1\n<key id>\n" + "name=value\n" per signed attribute (absent ones as "name\n"),
-    // then the body. Binding the key id stops a signature being replayed under another key's name.
+    // The signed bytes: "v2\n<key id>\n<audience>\n" + "name=value\n" per signed attribute (absent ones as "name\n"),
+    // then the body. Binding the key id stops a signature being replayed under another key's name; binding the audience
+    // stops a message for one application being accepted by another that shares the key. v1 had no audience line.
     // This runs for every delivery: the header is encoded straight into a stack buffer and hashed, then the body, by a
     // keyed HMAC reused on this thread (a one-shot HMACSHA256.HashData sets the key up again each time: twice the cost).
-    private static void Compute(byte[] key, string keyId, ReadOnlySpan<byte> body, Func<string, string?> attribute, Span<byte> mac)
+    private static void Compute(string version, byte[] key, string keyId, string? audience, string[] signed, ReadOnlySpan<byte> body, Func<string, string?> attribute, Span<byte> mac)
     {
-        var length = Version.Length + 1 + Encoding.UTF8.GetByteCount(keyId) + 1;
-        foreach (var name in MessageAttributeNames.Signed)
+        var length = version.Length + 1 + Encoding.UTF8.GetByteCount(keyId) + 1 + (audience is null ? 0 : Encoding.UTF8.GetByteCount(audience) + 1);
+        foreach (var name in signed)
         {
             length += name.Length + 1;
             if (attribute(name) is { } value)
@@ -111,11 +139,17 @@ internal sealed class MessageSigner
         var header = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
         try
         {
-            var written = Write(header, 0, Version);
+            var written = Write(header, 0, version);
             header[written++] = (byte)'\n';
             written = Write(header, written, keyId);
             header[written++] = (byte)'\n';
-            foreach (var name in MessageAttributeNames.Signed)
+            if (audience is not null)
+            {
+                written = Write(header, written, audience);
+                header[written++] = (byte)'\n';
+            }
+
+            foreach (var name in signed)
             {
                 written = Write(header, written, name);
                 if (attribute(name) is { } value)

@@ -18,11 +18,13 @@ internal sealed class DeliveryPipeline
 {
     private readonly ElasticSqsStorage _storage;
     private readonly JobImporter _importer;
+    private readonly JobTypeAllowList _allowedTypes;
 
     public DeliveryPipeline(ElasticSqsStorage storage)
     {
         _storage = storage;
         _importer = new JobImporter(storage);
+        _allowedTypes = new JobTypeAllowList(storage.Options.AllowedJobTypes);
     }
 
     /// <summary>Jobs this process is deciding on or running, so a duplicate delivery never runs one concurrently.</summary>
@@ -33,9 +35,16 @@ internal sealed class DeliveryPipeline
     {
         message = default;
         var signature = attribute(MessageAttributeNames.Signature);
-        if (!_storage.Signer.Verify(body, attribute, signature))
+        var version = _storage.Signer.VerifiedVersion(body, attribute, signature);
+        if (version == 0)
         {
-            refusal = new(DeliveryStatus.Forbidden, signature is null ? "no signature" : "signature does not verify (wrong, altered, or from a retired key)");
+            refusal = new(DeliveryStatus.Forbidden, signature is null ? "no signature" : "signature does not verify (wrong, altered, from a retired key, or signed for another SigningAudience)");
+            return false;
+        }
+
+        if (ReplayGuard.Refusal(version, attribute(MessageAttributeNames.Sent), _storage.Time.GetUtcNow(), _storage.Options) is { } replay)
+        {
+            refusal = new(DeliveryStatus.Forbidden, replay);
             return false;
         }
 
@@ -53,6 +62,19 @@ internal sealed class DeliveryPipeline
         if (!string.Equals(envelope.JobId, attribute(MessageAttributeNames.JobId), StringComparison.Ordinal))
         {
             refusal = new(DeliveryStatus.Malformed, "the job id attribute does not match the envelope", envelope.JobId);
+            return false;
+        }
+
+        if (!Configuration.ElasticSqsOptionsValidator.IsHangfireQueueName(envelope.Queue))
+        {
+            refusal = new(DeliveryStatus.Malformed, $"the envelope's queue '{Truncate(envelope.Queue)}' is not a Hangfire queue name (lower-case letters, digits, '_' and '-')", envelope.JobId);
+            return false;
+        }
+
+        // Before any type is resolved: same-store jobs are resolved by the Hangfire worker, imported ones by the importer.
+        if (_allowedTypes.Refusal(envelope.JobPayload) is { } notAllowed)
+        {
+            refusal = new(DeliveryStatus.Unrunnable, notAllowed, envelope.JobId);
             return false;
         }
 
@@ -96,9 +118,13 @@ internal sealed class DeliveryPipeline
         {
             return DeliveryDecision.Done(new(DeliveryStatus.Unrunnable, "the job's type or method cannot be loaded here: " + ex.Message, envelope.JobId));
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (OutageClassifier.IsOutage(ex))
         {
             return DeliveryDecision.Done(new(DeliveryStatus.Unavailable, "storage or SQS unreachable: " + ex.GetType().Name, envelope.JobId));
+        }
+        catch (Exception ex)
+        {
+            return DeliveryDecision.Done(Unexpected(ex, envelope.JobId));
         }
 
         if (!InFlight.TryEnter(jobId))
@@ -122,10 +148,15 @@ internal sealed class DeliveryPipeline
             InFlight.Exit(jobId);
             return DeliveryDecision.Done(skip.Value);
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (OutageClassifier.IsOutage(ex))
         {
             InFlight.Exit(jobId);
             return DeliveryDecision.Done(new(DeliveryStatus.Unavailable, "storage or SQS unreachable: " + ex.GetType().Name, jobId));
+        }
+        catch (Exception ex)
+        {
+            InFlight.Exit(jobId);
+            return DeliveryDecision.Done(Unexpected(ex, jobId));
         }
     }
 
@@ -197,5 +228,10 @@ internal sealed class DeliveryPipeline
     private static DateTime? ParseDate(IDictionary<string, string> data, string key)
         => data.TryGetValue(key, out var value) ? Hangfire.Common.JobHelper.DeserializeNullableDateTime(value) : null;
 
-    private static bool IsOutage(Exception ex) => JobMessagePublisher.IsTransient(ex) || ex is not (ArgumentException or NullReferenceException);
+    // Not an outage, so retrying soon will not help: the message goes the way of every message that cannot run. Only
+    // the type is reported; an exception's message can carry connection strings or job arguments.
+    private static DeliveryResult Unexpected(Exception ex, string jobId)
+        => new(DeliveryStatus.Unrunnable, $"unexpected {ex.GetType().Name} while deciding on the job (not an outage): left for the dead-letter queue", jobId);
+
+    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
 }

@@ -17,7 +17,7 @@ internal sealed class JobImporter
 
     public string ImportOrFind(JobEnvelope envelope, int retry)
     {
-        var key = $"elasticsqs:import:{envelope.Store}:{envelope.JobId}";
+        var key = Storage.StorageKeys.Import(envelope.Store, envelope.JobId);
         using var connection = _storage.InnerStorage.GetConnection();
         if (Find(connection, key) is { } existing)
         {

@@ -29,4 +29,15 @@ internal static class StorageKeys
 
     /// <summary>Jobs enqueued to a Hangfire queue and not yet acknowledged, for the Dashboard's queue views.</summary>
     public static string Queue(string queue) => "elasticsqs:queue:" + queue;
+
+    /// <summary>
+    /// The local id of a job imported from another store. The store id is length-prefixed, so no pair of (store, job id)
+    /// containing ':' can name another pair's key.
+    /// </summary>
+    public static string Import(string store, string jobId)
+        => $"elasticsqs:import:{store.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{store}:{jobId}";
+
+    /// <summary>The record of one periodic-task occurrence already triggered (recurring job id length-prefixed, as for <see cref="Import"/>).</summary>
+    public static string PeriodicRun(string recurringJobId, DateTimeOffset occurrence)
+        => $"elasticsqs:periodic:{recurringJobId.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{recurringJobId}:{occurrence.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

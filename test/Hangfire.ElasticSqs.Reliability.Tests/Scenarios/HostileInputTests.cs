@@ -53,7 +53,7 @@ public sealed class HostileInputTests : ScenarioTest
 
         var retired = new MessageSigner(new Dictionary<string, string> { ["k0"] = new Keys().Current }, "k0");
         var retiredSignature = retired.Sign(body, n => attributes.GetValueOrDefault(n));
-        var wrongSignature = "v1:" + keys.CurrentId + ":" + Convert.ToBase64String(new byte[32]);
+        var wrongSignature = "v2:" + keys.CurrentId + ":" + Convert.ToBase64String(new byte[32]);
         var processStart = "{\"v\":1,\"jobId\":\"" + jobId + "\",\"queue\":\"default\",\"store\":\"x\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"job\":\"{\\\"t\\\":\\\"System.Diagnostics.Process, System.Diagnostics.Process\\\",\\\"m\\\":\\\"Start\\\",\\\"p\\\":[\\\"System.String\\\"],\\\"a\\\":[\\\"\\\\\\\"/bin/sh\\\\\\\"\\\"]}\"}";
         var huge = new byte[(1024 * 1024) + 1];
         Array.Fill(huge, (byte)'a');
@@ -62,11 +62,32 @@ public sealed class HostileInputTests : ScenarioTest
         var malformedSigned = Encoding.UTF8.GetBytes("{\"v\":1,\"truncated");
         var malformedAttributes = With(MessageAttributeNames.Signature, worker.Storage.Signer.Sign(malformedSigned, n => attributes.GetValueOrDefault(n)));
 
+        // Signed, but not acceptable: the previous format, another audience, a replay, an invalid queue.
+        var v1Header = Encoding.UTF8.GetBytes($"v1\n{keys.CurrentId}\nhangfire-due\nhangfire-job-id={jobId}\nhangfire-retry={attributes[MessageAttributeNames.Retry]}\n");
+        var v1Signature = $"v1:{keys.CurrentId}:{Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(Convert.FromBase64String(keys.Current), (byte[])[.. v1Header, .. body]))}";
+        var otherAudience = new MessageSigner(new Dictionary<string, string> { [keys.CurrentId] = keys.Current }, keys.CurrentId, "another-app");
+        var otherAudienceSignature = otherAudience.Sign(body, n => attributes.GetValueOrDefault(n));
+        string Genuine(string name, string queue, DateTimeOffset? sent, out Dictionary<string, string> signedAttributes)
+        {
+            var payload = Encoding.UTF8.GetString(body);
+            var job = payload[(payload.IndexOf("\"job\":", StringComparison.Ordinal) + 6)..payload.IndexOf(",\"createdAt\"", StringComparison.Ordinal)];
+            var signed = JobMessage.Create(new JobEnvelope(name, queue, job, DateTime.UtcNow, "web-store"), 0, null, worker.Storage.Signer, sent);
+            signedAttributes = signed.ToAttributes().ToDictionary(a => a.Key, a => a.Value.StringValue, StringComparer.Ordinal);
+            return Encoding.UTF8.GetString(signed.Body);
+        }
+
+        var replayed = Genuine("replayed-" + jobId, "default", DateTimeOffset.UtcNow.AddDays(-5), out var replayedAttributes);
+        var badQueue = Genuine("badqueue-" + jobId, "Not A Queue!", null, out var badQueueAttributes);
+        new RecurringJobManager(worker.Storage).AddOrUpdate("hostile-daily", () => ProbeJobs.Run(log.Directory, "periodic", 0), "0 3 * * *");
+        var dailyTask = Hangfire.ElasticSqs.Scheduling.CronYaml.CronYamlTaskNames.ToTaskName("hostile-daily");
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
         var cases = new List<(string Name, Func<HttpRequestMessage> Request, HttpClient Client, HttpStatusCode[] Expected)>
         {
             ("no signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, null)), http, [HttpStatusCode.Forbidden]),
             ("wrong signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, wrongSignature)), http, [HttpStatusCode.Forbidden]),
-            ("garbage signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, "v1:k2:%%%not-base64")), http, [HttpStatusCode.Forbidden]),
+            ("garbage signature", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, "v2:k2:%%%not-base64")), http, [HttpStatusCode.Forbidden]),
             ("signature from a retired/unknown key", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, retiredSignature)), http, [HttpStatusCode.Forbidden]),
             ("body altered after signing", () => SqsdRequests.Create(Encoding.UTF8.GetBytes(message.Body.Replace("\"default\"", "\"critical\"", StringComparison.Ordinal)), attributes), http, [HttpStatusCode.Forbidden]),
             ("job-id attribute altered", () => SqsdRequests.Create(body, With(MessageAttributeNames.JobId, jobId + "1")), http, [HttpStatusCode.Forbidden]),
@@ -89,6 +110,16 @@ public sealed class HostileInputTests : ScenarioTest
             ("User-Agent merely containing aws-sqsd", () => SqsdRequests.Create(body, attributes, userAgent: "evil aws-sqsd/3.0"), http, [HttpStatusCode.NotFound, HttpStatusCode.MethodNotAllowed]),
             ("periodic task naming an unregistered job", () => SqsdRequests.PeriodicTask("no-such-recurring-job"), http, [HttpStatusCode.NotFound]),
             ("periodic task naming a type, not a job", () => SqsdRequests.PeriodicTask("System.Diagnostics.Process"), http, [HttpStatusCode.NotFound]),
+            ("signed in the v1 format (no send time, no audience)", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, v1Signature)), http, [HttpStatusCode.Forbidden]),
+            ("signed with the real key for another SigningAudience", () => SqsdRequests.Create(body, With(MessageAttributeNames.Signature, otherAudienceSignature)), http, [HttpStatusCode.Forbidden]),
+            ("replayed: genuinely signed 5 days ago, from another store", () => SqsdRequests.Create(replayed, replayedAttributes), http, [HttpStatusCode.Forbidden]),
+            ("signed envelope naming an invalid queue", () => SqsdRequests.Create(badQueue, badQueueAttributes), http, [HttpStatusCode.BadRequest]),
+            ("job message sent to the periodic-task path", () => SqsdRequests.Create(body, attributes, path: "/periodic-tasks"), http, [HttpStatusCode.BadRequest]),
+            ("periodic task sent to the job-message path", () => SqsdRequests.PeriodicTask(dailyTask, today + "T03:00:00Z", path: "/"), http, [HttpStatusCode.BadRequest]),
+            ("periodic task without Scheduled-At", () => SqsdRequests.PeriodicTask(dailyTask, null), http, [HttpStatusCode.BadRequest]),
+            ("periodic task at a time that is not its job's occurrence", () => SqsdRequests.PeriodicTask(dailyTask, today + "T03:01:00Z"), http, [HttpStatusCode.BadRequest]),
+            ("periodic task for an occurrence a day old", () => SqsdRequests.PeriodicTask(dailyTask, yesterday + "T03:00:00Z"), http, [HttpStatusCode.BadRequest]),
+            ("periodic task, control characters and 30 KB in its name", () => SqsdRequests.PeriodicTask("evil\t\u001b[31m" + new string('x', 30 * 1024), today + "T03:00:00Z"), http, [HttpStatusCode.NotFound]),
         };
 
         var resolved = new List<string>();
@@ -148,7 +179,7 @@ public sealed class HostileInputTests : ScenarioTest
         }
 
         await sqs.DeleteMessageAsync(queues.Url, message.ReceiptHandle);
-        Checks = $"{cases.Count} hostile requests (bad/missing/retired signature, altered body and attributes, changed retry count, truncated/garbage/empty/huge/invalid UTF-8 bodies, Process.Start payload, non-loopback peer, spoofed X-Forwarded-For, missing/wrong User-Agent, unregistered periodic tasks): documented status, zero type-resolver calls, job not run; genuine message then runs once";
+        Checks = $"{cases.Count} hostile requests (bad/missing/retired signature, altered body and attributes, changed retry count, truncated/garbage/empty/huge/invalid UTF-8 bodies, Process.Start payload, non-loopback peer, spoofed X-Forwarded-For, missing/wrong User-Agent, unregistered periodic tasks, v1 format, another audience, replay after retention, invalid queue, wrong path, periodic tasks off-schedule/old/without Scheduled-At, hostile header values): documented status, zero type-resolver calls, job not run; genuine message then runs once";
         Numbers = $"{cases.Count - wrong.Count}/{cases.Count} as documented (403×{results.Count(r => r.EndsWith(": 403", StringComparison.Ordinal))}, 400×{results.Count(r => r.EndsWith(": 400", StringComparison.Ordinal))}, 404/405×{results.Count(r => r.EndsWith(": 404", StringComparison.Ordinal) || r.EndsWith(": 405", StringComparison.Ordinal))}); type-resolver calls {resolverCallsDuringHostile}; job runs {runsDuringHostile}; genuine {(int)genuine} after {resolved.Count - resolverCallsDuringHostile} resolver calls";
         await TestContext.Progress.WriteLineAsync("Hostile input: " + string.Join("; ", results));
 

@@ -34,10 +34,18 @@ public static class SqsdRequests
         => Create(System.Text.Encoding.UTF8.GetBytes(body), attributes, receiveCount: receiveCount);
 
     public static HttpRequestMessage PeriodicTask(string taskName)
+        => PeriodicTask(taskName, DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture));
+
+    /// <summary>A periodic task with the given Scheduled-At (null: none), to the given path.</summary>
+    public static HttpRequestMessage PeriodicTask(string taskName, string? scheduledAt, string path = "/periodic-tasks")
     {
-        var request = Create([], new Dictionary<string, string>(), path: "/periodic-tasks");
-        request.Headers.Add("X-Aws-Sqsd-Taskname", taskName);
-        request.Headers.Add("X-Aws-Sqsd-Scheduled-At", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture));
+        var request = Create([], new Dictionary<string, string>(), path: path);
+        request.Headers.TryAddWithoutValidation("X-Aws-Sqsd-Taskname", taskName);
+        if (scheduledAt is not null)
+        {
+            request.Headers.Add("X-Aws-Sqsd-Scheduled-At", scheduledAt);
+        }
+
         request.Headers.Add("X-Aws-Sqsd-Path", "/periodic-tasks");
         request.Headers.ConnectionClose = true;
         return request;

@@ -38,6 +38,26 @@ public class ElasticSqsOptionsValidatorTests
     }
 
     [Test]
+    public void Security_options_out_of_range_are_reported_together_with_their_fix()
+    {
+        var options = TestKeys.Options(o =>
+        {
+            o.Queues["default"] = "worker";
+            o.MessageRetention = TimeSpan.FromDays(15);
+            o.SigningAudience = "shop\nproduction";
+            o.AllowedJobTypes.Add("*");
+            o.AllowedJobTypes.Add("MyApp.Jobs.*");
+        });
+
+        var problems = ElasticSqsOptionsValidator.Validate(options);
+
+        problems.Should().HaveCount(3);
+        problems.Should().Contain(p => p.StartsWith("MessageRetention must be between 1 minute and 14 days", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.StartsWith("SigningAudience must be 1 to 256 characters", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.StartsWith("AllowedJobTypes has '*'", StringComparison.Ordinal));
+    }
+
+    [Test]
     public void No_queue_and_no_key_is_reported_with_the_fix()
     {
         var problems = ElasticSqsOptionsValidator.Validate(new ElasticSqsStorageOptions());

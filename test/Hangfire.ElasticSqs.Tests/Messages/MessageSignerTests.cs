@@ -25,7 +25,7 @@ public class MessageSignerTests
         var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
         var signature = signer.Sign(Body, Attribute);
 
-        signature.Should().StartWith($"v1:{TestKeys.CurrentId}:");
+        signature.Should().StartWith($"v2:{TestKeys.CurrentId}:");
         signer.Verify(Body, Attribute, signature).Should().BeTrue();
     }
 
@@ -48,8 +48,37 @@ public class MessageSignerTests
     [TestCase("v1:k2026:not-base64!")]
     [TestCase("v2:k2026:AAAA")]
     [TestCase("v1:unknown:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
+    [TestCase("v3:k2026:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")]
     public void Missing_or_malformed_signatures_are_refused(string? signature)
         => Signer((TestKeys.CurrentId, TestKeys.Current)).Verify(Body, Attribute, signature).Should().BeFalse();
+
+    [Test]
+    public void The_send_time_and_the_audience_are_signed()
+    {
+        var keys = new Dictionary<string, string> { [TestKeys.CurrentId] = TestKeys.Current };
+        var web = new MessageSigner(keys, TestKeys.CurrentId, "shop-production");
+        string? Sent(string n) => n == MessageAttributeNames.Sent ? "1764806400000" : Attribute(n);
+        var signature = web.Sign(Body, Sent);
+
+        new MessageSigner(keys, TestKeys.CurrentId, "shop-production").Verify(Body, Sent, signature).Should().BeTrue();
+        web.Verify(Body, n => n == MessageAttributeNames.Sent ? "1764806400001" : Attribute(n), signature).Should().BeFalse("the send time is signed");
+        new MessageSigner(keys, TestKeys.CurrentId, "shop-staging").Verify(Body, Sent, signature).Should().BeFalse("another audience shares the key");
+        new MessageSigner(keys, TestKeys.CurrentId).Verify(Body, Sent, signature).Should().BeFalse("no audience is not any audience");
+    }
+
+    [Test]
+    public void A_v1_signature_verifies_only_as_version_1()
+    {
+        // The v1 format, written out independently: "v1\n<key id>\n", the three v1 attributes, then the body.
+        var header = Encoding.UTF8.GetBytes($"v1\n{TestKeys.CurrentId}\nhangfire-due\nhangfire-job-id=42\nhangfire-retry=0\n");
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(Convert.FromBase64String(TestKeys.Current), (byte[])[.. header, .. Body]);
+        var v1 = $"v1:{TestKeys.CurrentId}:{Convert.ToBase64String(mac)}";
+        var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
+
+        signer.VerifiedVersion(Body, Attribute, v1).Should().Be(1);
+        signer.Verify(Body, Attribute, v1).Should().BeFalse("Verify accepts the current version only");
+        signer.VerifiedVersion(Body, n => n == MessageAttributeNames.Retry ? "1" : Attribute(n), v1).Should().Be(0);
+    }
 
     [Test]
     public void Messages_signed_with_the_previous_key_verify_while_it_is_configured_and_not_after()
@@ -59,7 +88,7 @@ public class MessageSignerTests
 
         var rotated = Signer((TestKeys.CurrentId, TestKeys.Current), (TestKeys.PreviousId, TestKeys.Previous));
         rotated.Verify(Body, Attribute, oldSignature).Should().BeTrue();
-        rotated.Sign(Body, Attribute).Should().StartWith($"v1:{TestKeys.CurrentId}:", "the current key signs");
+        rotated.Sign(Body, Attribute).Should().StartWith($"v2:{TestKeys.CurrentId}:", "the current key signs");
 
         var retired = Signer((TestKeys.CurrentId, TestKeys.Current));
         retired.Verify(Body, Attribute, oldSignature).Should().BeFalse();
@@ -78,14 +107,14 @@ public class MessageSignerTests
     [Test]
     public void The_signature_is_hmac_sha256_over_the_documented_canonical_bytes()
     {
-        // A known-answer check, computed here without the signer: "v1\n<key id>\n", each signed attribute in ordinal
-        // order as "name=value\n" (absent: "name\n"), then the exact body. Changing this breaks every queued message.
-        var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
-        var canonical = $"v1\n{TestKeys.CurrentId}\nhangfire-due\nhangfire-job-id=42\nhangfire-retry=0\n";
+        // A known-answer check, computed here without the signer: "v2\n<key id>\n<audience>\n", each signed attribute in
+        // ordinal order as "name=value\n" (absent: "name\n"), then the exact body. Changing this breaks every queued message.
+        var signer = new MessageSigner(new Dictionary<string, string> { [TestKeys.CurrentId] = TestKeys.Current }, TestKeys.CurrentId, "shop-production");
+        var canonical = $"v2\n{TestKeys.CurrentId}\nshop-production\nhangfire-due\nhangfire-job-id=42\nhangfire-retry=0\nhangfire-sent\n";
         var expected = System.Security.Cryptography.HMACSHA256.HashData(
             Convert.FromBase64String(TestKeys.Current), (byte[])[.. Encoding.UTF8.GetBytes(canonical), .. Body]);
 
-        signer.Sign(Body, Attribute).Should().Be($"v1:{TestKeys.CurrentId}:{Convert.ToBase64String(expected)}");
+        signer.Sign(Body, Attribute).Should().Be($"v2:{TestKeys.CurrentId}:{Convert.ToBase64String(expected)}");
     }
 
     [Test]
@@ -95,12 +124,12 @@ public class MessageSignerTests
         var signer = Signer((TestKeys.CurrentId, TestKeys.Current));
         var longId = "é" + new string('7', 600);
         string? Long(string name) => name == MessageAttributeNames.JobId ? longId : Attribute(name);
-        var canonical = $"v1\n{TestKeys.CurrentId}\nhangfire-due\nhangfire-job-id={longId}\nhangfire-retry=0\n";
+        var canonical = $"v2\n{TestKeys.CurrentId}\n\nhangfire-due\nhangfire-job-id={longId}\nhangfire-retry=0\nhangfire-sent\n";
         var expected = System.Security.Cryptography.HMACSHA256.HashData(
             Convert.FromBase64String(TestKeys.Current), (byte[])[.. Encoding.UTF8.GetBytes(canonical), .. Body]);
 
         var signature = signer.Sign(Body, Long);
-        signature.Should().Be($"v1:{TestKeys.CurrentId}:{Convert.ToBase64String(expected)}");
+        signature.Should().Be($"v2:{TestKeys.CurrentId}:{Convert.ToBase64String(expected)}");
         signer.Verify(Body, Long, signature).Should().BeTrue();
         signer.Verify(Body, Attribute, signature).Should().BeFalse();
     }

@@ -32,6 +32,23 @@ public class ImportAndActivationTests
     }
 
     [Test]
+    public async Task With_an_allow_list_a_signed_job_of_an_unlisted_type_is_refused_naming_the_type_and_the_option()
+    {
+        await using var host = await WorkerTestHost.StartAsync(_moto, storage: o => o.AllowedJobTypes.Add(typeof(CountingJobs).FullName!));
+        var key = Guid.NewGuid().ToString();
+        host.Client.Enqueue<CountingJobs>(j => j.Count(key));
+        (await host.DeliverAsync(await host.ReceiveAsync())).StatusCode.Should().Be(HttpStatusCode.OK, "a listed type runs");
+
+        var refusedId = host.Client.Enqueue(() => Environment.Exit(3));
+        var refused = await host.DeliverAsync(await host.ReceiveAsync());
+
+        refused.StatusCode.Should().Be(HttpStatusCode.InternalServerError, "left for the dead-letter queue");
+        (await refused.Content.ReadAsStringAsync()).Should().Contain("'System.Environment' is not in AllowedJobTypes");
+        host.StateOf(refusedId).Should().Be(EnqueuedState.StateName, "it never ran");
+        CountingJobs.RunsOf(key).Should().Be(1);
+    }
+
+    [Test]
     public async Task A_job_from_another_store_is_imported_from_the_verified_message_and_runs_once()
     {
         using var web = WebStorage();

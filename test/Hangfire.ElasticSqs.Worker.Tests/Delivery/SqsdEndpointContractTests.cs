@@ -188,6 +188,45 @@ public class SqsdEndpointContractTests
     }
 
     [Test]
+    public async Task A_signed_envelope_naming_an_invalid_queue_is_400_with_a_body_naming_it()
+    {
+        var key = Guid.NewGuid().ToString();
+        var jobId = _host.Client.Enqueue<CountingJobs>(j => j.Count(key));
+        await _host.DeliverAsync(await _host.ReceiveAsync());
+        using var connection = _host.Storage.GetConnection();
+        var payload = Hangfire.ElasticSqs.Enqueue.JobPayload.From(connection.GetJobData(jobId))!;
+
+        // Signed with the real key, from another store, so the worker would import it into the invalid queue.
+        var envelope = new JobEnvelope("other-" + jobId, "Bad Queue!", payload.Payload, payload.CreatedAt, "another-store");
+        var message = JobMessage.Create(envelope, 0, null, _host.Storage.Signer);
+        var response = await _host.Http.SendAsync(WorkerTestHost.SqsdRequest(
+            System.Text.Encoding.UTF8.GetString(message.Body), message.ToAttributes().ToDictionary(a => a.Key, a => a.Value.StringValue)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("'Bad Queue!' is not a Hangfire queue name");
+        CountingJobs.RunsOf(key).Should().Be(1, "only the genuine delivery ran");
+    }
+
+    [Test]
+    public async Task A_captured_message_replayed_after_the_retention_period_is_refused_with_403_and_does_not_run()
+    {
+        var key = Guid.NewGuid().ToString();
+        var jobId = _host.Client.Enqueue<CountingJobs>(j => j.Count(key));
+        await _host.DeliverAsync(await _host.ReceiveAsync());
+        using var connection = _host.Storage.GetConnection();
+        var payload = Hangfire.ElasticSqs.Enqueue.JobPayload.From(connection.GetJobData(jobId))!;
+
+        // As the web tier (another store) sent it five days ago: a worker on a fresh store would import and run it.
+        var envelope = new JobEnvelope("replayed-" + jobId, "default", payload.Payload, payload.CreatedAt, "web-store");
+        var message = JobMessage.Create(envelope, 0, null, _host.Storage.Signer, DateTimeOffset.UtcNow.AddDays(-5));
+        var response = await _host.Http.SendAsync(WorkerTestHost.SqsdRequest(
+            System.Text.Encoding.UTF8.GetString(message.Body), message.ToAttributes().ToDictionary(a => a.Key, a => a.Value.StringValue)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        CountingJobs.RunsOf(key).Should().Be(1, "only the genuine delivery ran");
+    }
+
+    [Test]
     public async Task Requests_not_from_sqsd_pass_to_the_rest_of_the_app()
     {
         using var request = WorkerTestHost.SqsdRequest("{}", new Dictionary<string, string>());

@@ -112,9 +112,9 @@ public class UnavailableAndPeriodicTests
     [Test]
     public async Task A_periodic_task_triggers_its_recurring_job_once_per_scheduled_time_and_unknown_tasks_get_404()
     {
-        await using var host = await WorkerTestHost.StartAsync(_moto);
+        await using var host = await WorkerTestHost.StartAsync(_moto, time: new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 3, 1, 0, TimeSpan.Zero)));
         var key = "periodic-" + Guid.NewGuid().ToString("N");
-        new RecurringJobManager(host.Storage).AddOrUpdate<CountingJobs>("nightly report", j => j.Count(key), Cron.Daily());
+        new RecurringJobManager(host.Storage).AddOrUpdate<CountingJobs>("nightly report", j => j.Count(key), Cron.Daily(3));
 
         var taskName = Hangfire.ElasticSqs.Scheduling.CronYaml.CronYamlTaskNames.ToTaskName("nightly report");
         var first = await host.Http.SendAsync(WorkerTestHost.PeriodicRequest(taskName, "2026-11-23T03:00:00Z"));

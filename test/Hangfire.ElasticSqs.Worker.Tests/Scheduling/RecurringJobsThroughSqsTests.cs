@@ -53,9 +53,10 @@ public class RecurringJobsThroughSqsTests
         await File.WriteAllTextAsync(host.CronYamlFullPath, ElasticSqsCronYaml.GenerateYaml(host.Storage));
         RecurringJob(host, "nightly report").LastJobId.Should().BeNull("nothing triggered it yet");
 
-        // Near the real time (so that nothing counts as expired), 30 s past a minute; the fake clock reaches the
-        // next */5 fire time without waiting for it.
-        var now = DateTimeOffset.UtcNow;
+        // Shortly before the real time, 30 s past a minute; the fake clock reaches the next */5 fire time without
+        // waiting for it, and that fire time is still in the past on the worker's real clock (a task scheduled in its
+        // future is refused), and recent (so that nothing counts as expired).
+        var now = DateTimeOffset.UtcNow.AddMinutes(-6);
         var clock = new FakeTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 30, TimeSpan.Zero));
         await using var sqsd = new LocalSqsd(SqsdOptions(host, host.CronYamlFullPath), host.Sqs, timeProvider: clock);
         await sqsd.StartAsync(CancellationToken.None);
@@ -109,10 +110,19 @@ public class RecurringJobsThroughSqsTests
         var response = await http.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await response.Content.ReadAsStringAsync()).Should().Contain("RecurringJobScheduler = Hangfire");
+        var answer = await response.Content.ReadAsStringAsync();
+        answer.Should().Contain("RecurringJobScheduler = Hangfire");
+        answer.Should().NotContain("every-minute", "an answer never repeats a request header");
+
+        // The loopback gate runs first: a client nginx forwarded from outside gets 403, not the refusal.
+        using var forwarded = WorkerTestHost.PeriodicRequest("every-minute", "2026-11-23T03:00:00Z");
+        forwarded.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        var outside = await http.SendAsync(forwarded);
+        outside.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await outside.Content.ReadAsStringAsync()).Should().Be("Forbidden");
         host.Logs.From<PeriodicTaskRefusalPolicy>().Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("Periodic task every-minute refused with 404", StringComparison.Ordinal));
         using var connection = host.Storage.GetConnection();
-        connection.GetAllEntriesFromHash($"elasticsqs:periodic:every-minute:{DateTimeOffset.Parse("2026-11-23T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds()}")
+        connection.GetAllEntriesFromHash(Hangfire.ElasticSqs.Storage.StorageKeys.PeriodicRun("every-minute", DateTimeOffset.Parse("2026-11-23T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture)))
             .Should().BeNullOrEmpty("the periodic-task handler never saw it");
     }
 

@@ -75,7 +75,8 @@ public static class CronYamlGenerator
         return problems.Count > 0 ? throw new CronYamlGenerationException(problems) : new CronYamlFile(tasks);
     }
 
-    private static SqsdCronTranslation Translate(CronYamlRecurringJob job, ITimeZoneResolver timeZoneResolver)
+    /// <summary>The cron.yaml schedule of one job, resolving its time zone: the worker checks periodic tasks against it.</summary>
+    internal static SqsdCronTranslation Translate(CronYamlRecurringJob job, ITimeZoneResolver timeZoneResolver)
     {
         if (string.IsNullOrWhiteSpace(job.TimeZoneId))
         {
