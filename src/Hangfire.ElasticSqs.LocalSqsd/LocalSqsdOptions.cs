@@ -89,5 +89,5 @@ public sealed class LocalSqsdOptions
 
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <returns>One sentence per invalid setting; empty when the options are usable.</returns>
-    public IReadOnlyList<string> Validate() => LocalSqsdOptionsValidation.Errors(this);
+    internal IReadOnlyList<string> Validate() => LocalSqsdOptionsValidation.Errors(this);
 }

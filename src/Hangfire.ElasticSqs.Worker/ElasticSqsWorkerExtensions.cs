@@ -19,7 +19,7 @@ namespace Hangfire;
 public static class ElasticSqsWorkerExtensions
 {
     /// <summary>The configuration section the worker options bind from.</summary>
-    public const string ConfigurationSection = "Hangfire:ElasticSqs:Worker";
+    internal const string ConfigurationSection = "Hangfire:ElasticSqs:Worker";
 
     /// <summary>
     /// Registers the worker: options (bound from <see cref="ConfigurationSection"/>, then <paramref name="configure"/>),

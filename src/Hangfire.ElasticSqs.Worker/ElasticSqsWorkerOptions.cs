@@ -12,7 +12,7 @@ public sealed class ElasticSqsWorkerOptions
     /// The environment variable that turns processing on (<c>true</c>/<c>1</c>), so one build can be deployed to the
     /// web and the worker environment and only the worker runs jobs.
     /// </summary>
-    public const string EnableVariable = "HANGFIRE_ELASTICSQS_WORKER";
+    internal const string EnableVariable = "HANGFIRE_ELASTICSQS_WORKER";
 
     /// <summary>
     /// Runs jobs in this process. Off by default: requests then pass to the rest of the application, and no Hangfire
