@@ -39,14 +39,8 @@ public static class ElasticSqsWorkerExtensions
             options.Configure(configure);
         }
 
-        options.Validate(o => o.Validate().Count == 0, "ElasticSqsWorkerOptions are invalid")
-            .PostConfigure(o =>
-            {
-                if (o.Validate() is { Count: > 0 } problems)
-                {
-                    throw new ElasticSqsConfigurationException(problems);
-                }
-            });
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticSqsWorkerOptions>, ElasticSqsWorkerOptionsValidator>());
 
         services.TryAddSingleton(provider => provider.GetRequiredService<JobStorage>() as ElasticSqsStorage
             ?? throw new ElasticSqsConfigurationException("The Hangfire.ElasticSqs worker needs ElasticSqsStorage: configure AddHangfire(c => c.UseElasticSqsStorage(...))."));
