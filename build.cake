@@ -331,7 +331,8 @@ Task("Restore")
     .Does(() =>
 {
     DotnetOrThrow(new ProcessArgumentBuilder()
-        .Append("restore").AppendQuoted(RelativeFile(solution)));
+        .Append("restore").AppendQuoted(RelativeFile(solution))
+        .Append("--locked-mode"));
 });
 
 Task("Build")
@@ -377,6 +378,7 @@ Task("Test")
         var args = new ProcessArgumentBuilder()
             .Append("test").AppendQuoted(RelativeFile(project))
             .Append("-c").Append(configuration)
+            .Append("-p:RestoreLockedMode=true")
             .Append("--nologo")
             .Append("--results-directory").AppendQuoted(RelativeDir(testResults))
             .Append("--logger").AppendQuoted($"trx;LogFilePrefix={name}")
