@@ -214,7 +214,13 @@ internal sealed class Outbox
                             orphaned.Add(pending); // The job expired or was deleted: nothing left to deliver.
                         }
                     }
-                    catch (Exception ex) when (ex is JobTooLargeException or UnknownQueueException or NotSupportedException)
+                    catch (UnknownQueueException ex)
+                    {
+                        // Not a property of the message: the queue may be created or mapped later (or SQS may be
+                        // restoring it), so the record stays and goes out then; dropping it would lose an accepted job.
+                        _logger.LogError(ex, "Outbox record for job {JobId} waits: its SQS queue is unknown right now; it is sent once the queue exists", pending.JobId);
+                    }
+                    catch (Exception ex) when (ex is JobTooLargeException or NotSupportedException)
                     {
                         _logger.LogError(ex, "Outbox record for job {JobId} can never be sent; dropping it", pending.JobId);
                         orphaned.Add(pending);
