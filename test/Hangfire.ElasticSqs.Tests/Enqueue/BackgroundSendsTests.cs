@@ -12,10 +12,17 @@ namespace Hangfire.ElasticSqs.Tests.Enqueue;
 /// </summary>
 public class BackgroundSendsTests
 {
+    private MotoServer _moto = null!;
     private SqsTestBed _bed = null!;
 
+    [OneTimeSetUp]
+    public async Task StartMoto() => _moto = await MotoServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopMoto() => await _moto.DisposeAsync();
+
     [SetUp]
-    public async Task StartSqs() => _bed = await SqsTestBed.StartAsync();
+    public void StartSqs() => _bed = SqsTestBed.On(_moto);
 
     [TearDown]
     public async Task StopSqs() => await _bed.DisposeAsync();

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Messages;
+using Hangfire.ElasticSqs.Testing;
 using Hangfire.ElasticSqs.Tests.Support;
 using Hangfire.States;
 
@@ -12,10 +13,17 @@ namespace Hangfire.ElasticSqs.Tests.Enqueue;
 /// <summary>Client-side batching: concurrent sends to a queue go out as SendMessageBatch, a lone send as SendMessage.</summary>
 public class SendBatchingTests
 {
+    private MotoServer _moto = null!;
     private SqsTestBed _bed = null!;
 
+    [OneTimeSetUp]
+    public async Task StartMoto() => _moto = await MotoServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopMoto() => await _moto.DisposeAsync();
+
     [SetUp]
-    public async Task StartSqs() => _bed = await SqsTestBed.StartAsync();
+    public void StartSqs() => _bed = SqsTestBed.On(_moto);
 
     [TearDown]
     public async Task StopSqs() => await _bed.DisposeAsync();

@@ -10,11 +10,13 @@ namespace Hangfire.ElasticSqs.Tests.Support;
 internal sealed class SqsTestBed : IAsyncDisposable
 {
     private readonly List<ElasticSqsStorage> _storages = [];
+    private readonly bool _ownsMoto;
 
-    private SqsTestBed(MotoServer moto, AmazonSQSClient sqs)
+    private SqsTestBed(MotoServer moto, AmazonSQSClient sqs, bool ownsMoto)
     {
         Moto = moto;
         Sqs = sqs;
+        _ownsMoto = ownsMoto;
     }
 
     public MotoServer Moto { get; }
@@ -23,9 +25,15 @@ internal sealed class SqsTestBed : IAsyncDisposable
 
     public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
 
-    public static async Task<SqsTestBed> StartAsync() => await StartAsync(await MotoServer.StartAsync());
+    /// <summary>A bed with a moto of its own, stopped with the bed: for tests that stop or restart SQS.</summary>
+    public static async Task<SqsTestBed> StartAsync()
+    {
+        var moto = await MotoServer.StartAsync();
+        return new SqsTestBed(moto, moto.CreateClient(), ownsMoto: true);
+    }
 
-    public static Task<SqsTestBed> StartAsync(MotoServer moto) => Task.FromResult(new SqsTestBed(moto, moto.CreateClient()));
+    /// <summary>A bed on a moto shared by a fixture: its queues carry the bed's own prefix, so tests stay isolated.</summary>
+    public static SqsTestBed On(MotoServer moto) => new(moto, moto.CreateClient(), ownsMoto: false);
 
     public async Task<string> CreateQueueAsync(string hangfireQueue, int? maximumMessageSize = null)
     {
@@ -98,6 +106,9 @@ internal sealed class SqsTestBed : IAsyncDisposable
         }
 
         Sqs.Dispose();
-        await Moto.DisposeAsync();
+        if (_ownsMoto)
+        {
+            await Moto.DisposeAsync();
+        }
     }
 }

@@ -8,12 +8,19 @@ namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
 /// <summary>Delays longer than SQS's 15 minutes, proven with an injected clock instead of waiting.</summary>
 public class DelayedDeliveryTests
 {
+    private MotoServer _moto = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _moto = await MotoServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _moto.DisposeAsync();
+
     [Test]
     public async Task A_20_minute_delay_is_chained_through_sqs_and_never_runs_early()
     {
-        await using var moto = await MotoServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await WorkerTestHost.StartAsync(moto, time: clock);
+        await using var host = await WorkerTestHost.StartAsync(_moto, time: clock);
         var key = Guid.NewGuid().ToString();
 
         var jobId = host.Client.Schedule<CountingJobs>(j => j.Count(key), TimeSpan.FromMinutes(20));
@@ -47,9 +54,8 @@ public class DelayedDeliveryTests
     [Test]
     public async Task A_stale_delayed_message_after_a_reschedule_is_acknowledged_without_running()
     {
-        await using var moto = await MotoServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await WorkerTestHost.StartAsync(moto, time: clock);
+        await using var host = await WorkerTestHost.StartAsync(_moto, time: clock);
         var key = Guid.NewGuid().ToString();
         var jobId = host.Client.Schedule<CountingJobs>(j => j.Count(key), TimeSpan.FromMinutes(1));
         var (body, attributes) = host.SignedMessage(jobId, due: clock.GetUtcNow().UtcDateTime.AddMinutes(1));
