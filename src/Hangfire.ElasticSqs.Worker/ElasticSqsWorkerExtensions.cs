@@ -22,9 +22,9 @@ public static class ElasticSqsWorkerExtensions
     internal const string ConfigurationSection = "Hangfire:ElasticSqs:Worker";
 
     /// <summary>
-    /// Registers the worker: options (bound from <see cref="ConfigurationSection"/>, then <paramref name="configure"/>),
+    /// Registers the worker: options (bound from <c>Hangfire:ElasticSqs:Worker</c>, then <paramref name="configure"/>, validated at start-up),
     /// the endpoint's services, and the lightweight Hangfire server that runs delivered jobs. Processing stays off until
-    /// <see cref="ElasticSqsWorkerOptions.Enabled"/> or <see cref="ElasticSqsWorkerOptions.EnableVariable"/> turns it on.
+    /// <see cref="ElasticSqsWorkerOptions.Enabled"/> or the environment variable <c>HANGFIRE_ELASTICSQS_WORKER=true</c> turns it on.
     /// Requires <c>AddHangfire(c =&gt; c.UseElasticSqsStorage(...))</c>.
     /// </summary>
     /// <param name="services">The application's services.</param>

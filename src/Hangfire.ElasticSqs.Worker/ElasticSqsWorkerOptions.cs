@@ -16,7 +16,7 @@ public sealed class ElasticSqsWorkerOptions
 
     /// <summary>
     /// Runs jobs in this process. Off by default: requests then pass to the rest of the application, and no Hangfire
-    /// worker starts. <see cref="EnableVariable"/> set to <c>true</c> turns it on as well.
+    /// worker starts. The environment variable <c>HANGFIRE_ELASTICSQS_WORKER</c> set to <c>true</c> (or <c>1</c>) turns it on as well.
     /// </summary>
     public bool Enabled { get; set; }
 

@@ -10,19 +10,12 @@ namespace Hangfire.ElasticSqs.Tests.Enqueue;
 /// SendFailureMode.KeepPending: an enqueue returns once the job and its outbox record are committed, and its message
 /// follows without the caller waiting for SQS. Throw mode still waits, because the caller must learn the outcome.
 /// </summary>
-public class BackgroundSendsTests
+public class BackgroundSendsTests : MotoFixture
 {
-    private MotoServer _moto = null!;
     private SqsTestBed _bed = null!;
 
-    [OneTimeSetUp]
-    public async Task StartMoto() => _moto = await MotoServer.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopMoto() => await _moto.DisposeAsync();
-
     [SetUp]
-    public void StartSqs() => _bed = SqsTestBed.On(_moto);
+    public void StartSqs() => _bed = SqsTestBed.On(Moto);
 
     [TearDown]
     public async Task StopSqs() => await _bed.DisposeAsync();

@@ -11,19 +11,12 @@ using Hangfire.States;
 namespace Hangfire.ElasticSqs.Tests.Enqueue;
 
 /// <summary>Client-side batching: concurrent sends to a queue go out as SendMessageBatch, a lone send as SendMessage.</summary>
-public class SendBatchingTests
+public class SendBatchingTests : MotoFixture
 {
-    private MotoServer _moto = null!;
     private SqsTestBed _bed = null!;
 
-    [OneTimeSetUp]
-    public async Task StartMoto() => _moto = await MotoServer.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopMoto() => await _moto.DisposeAsync();
-
     [SetUp]
-    public void StartSqs() => _bed = SqsTestBed.On(_moto);
+    public void StartSqs() => _bed = SqsTestBed.On(Moto);
 
     [TearDown]
     public async Task StopSqs() => await _bed.DisposeAsync();

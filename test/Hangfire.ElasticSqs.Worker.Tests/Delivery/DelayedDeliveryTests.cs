@@ -6,21 +6,13 @@ using Microsoft.Extensions.Time.Testing;
 namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
 
 /// <summary>Delays longer than SQS's 15 minutes, proven with an injected clock instead of waiting.</summary>
-public class DelayedDeliveryTests
+public class DelayedDeliveryTests : MotoFixture
 {
-    private MotoServer _moto = null!;
-
-    [OneTimeSetUp]
-    public async Task Start() => _moto = await MotoServer.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task Stop() => await _moto.DisposeAsync();
-
     [Test]
     public async Task A_20_minute_delay_is_chained_through_sqs_and_never_runs_early()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await WorkerTestHost.StartAsync(_moto, time: clock);
+        await using var host = await WorkerTestHost.StartAsync(Moto, time: clock);
         var key = Guid.NewGuid().ToString();
 
         var jobId = host.Client.Schedule<CountingJobs>(j => j.Count(key), TimeSpan.FromMinutes(20));
@@ -55,7 +47,7 @@ public class DelayedDeliveryTests
     public async Task A_stale_delayed_message_after_a_reschedule_is_acknowledged_without_running()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await WorkerTestHost.StartAsync(_moto, time: clock);
+        await using var host = await WorkerTestHost.StartAsync(Moto, time: clock);
         var key = Guid.NewGuid().ToString();
         var jobId = host.Client.Schedule<CountingJobs>(j => j.Count(key), TimeSpan.FromMinutes(1));
         var (body, attributes) = host.SignedMessage(jobId, due: clock.GetUtcNow().UtcDateTime.AddMinutes(1));
