@@ -362,7 +362,8 @@ Task("Restore")
     .Does(() =>
 {
     DotnetOrThrow(new ProcessArgumentBuilder()
-        .Append("restore").AppendQuoted(RelativeFile(solution)));
+        .Append("restore").AppendQuoted(RelativeFile(solution))
+        .Append("--locked-mode"));
 });
 
 Task("Build")
@@ -412,6 +413,7 @@ Task("Test")
         var buildExit = Dotnet(new ProcessArgumentBuilder()
             .Append("build").AppendQuoted(RelativeFile(project))
             .Append("-c").Append(configuration)
+            .Append("-p:RestoreLockedMode=true")
             .Append("--nologo"));
         if (buildExit == 0)
         {

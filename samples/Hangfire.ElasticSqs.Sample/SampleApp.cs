@@ -30,7 +30,7 @@ public static class SampleApp
 
         // Both roles need the storage: the web role enqueues and shows the Dashboard, the worker runs the jobs.
         // The inner storage holds job data and history: in-memory (one process) or PostgreSQL shared by both tiers.
-        builder.Services.Configure<ElasticSqsStorageOptions>(builder.Configuration.GetSection("Hangfire:ElasticSqs"));
+        builder.Services.AddElasticSqsStorage(); // binds "Hangfire:ElasticSqs", validated at start-up
         if (poll && roles.Worker)
         {
             // Poll mode's one switch: this process's Hangfire server receives its jobs from SQS itself.

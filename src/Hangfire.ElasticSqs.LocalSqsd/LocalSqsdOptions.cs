@@ -86,8 +86,4 @@ public sealed class LocalSqsdOptions
 
     /// <summary>A copy, so that a running daemon is not affected by later changes.</summary>
     internal LocalSqsdOptions Copy() => (LocalSqsdOptions)MemberwiseClone();
-
-    /// <summary>Checks every setting and reports all problems together.</summary>
-    /// <returns>One sentence per invalid setting; empty when the options are usable.</returns>
-    public IReadOnlyList<string> Validate() => LocalSqsdOptionsValidation.Errors(this);
 }

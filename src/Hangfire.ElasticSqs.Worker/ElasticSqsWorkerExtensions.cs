@@ -19,12 +19,12 @@ namespace Hangfire;
 public static class ElasticSqsWorkerExtensions
 {
     /// <summary>The configuration section the worker options bind from.</summary>
-    public const string ConfigurationSection = "Hangfire:ElasticSqs:Worker";
+    internal const string ConfigurationSection = "Hangfire:ElasticSqs:Worker";
 
     /// <summary>
-    /// Registers the worker: options (bound from <see cref="ConfigurationSection"/>, then <paramref name="configure"/>),
+    /// Registers the worker: options (bound from <c>Hangfire:ElasticSqs:Worker</c>, then <paramref name="configure"/>, validated at start-up),
     /// the endpoint's services, and the lightweight Hangfire server that runs delivered jobs. Processing stays off until
-    /// <see cref="ElasticSqsWorkerOptions.Enabled"/> or <see cref="ElasticSqsWorkerOptions.EnableVariable"/> turns it on.
+    /// <see cref="ElasticSqsWorkerOptions.Enabled"/> or the environment variable <c>HANGFIRE_ELASTICSQS_WORKER=true</c> turns it on.
     /// Requires <c>AddHangfire(c =&gt; c.UseElasticSqsStorage(...))</c>.
     /// </summary>
     /// <param name="services">The application's services.</param>
@@ -39,14 +39,8 @@ public static class ElasticSqsWorkerExtensions
             options.Configure(configure);
         }
 
-        options.Validate(o => o.Validate().Count == 0, "ElasticSqsWorkerOptions are invalid")
-            .PostConfigure(o =>
-            {
-                if (o.Validate() is { Count: > 0 } problems)
-                {
-                    throw new ElasticSqsConfigurationException(problems);
-                }
-            });
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ElasticSqsWorkerOptions>, ElasticSqsWorkerOptionsValidator>());
 
         services.TryAddSingleton(provider => provider.GetRequiredService<JobStorage>() as ElasticSqsStorage
             ?? throw new ElasticSqsConfigurationException("The Hangfire.ElasticSqs worker needs ElasticSqsStorage: configure AddHangfire(c => c.UseElasticSqsStorage(...))."));

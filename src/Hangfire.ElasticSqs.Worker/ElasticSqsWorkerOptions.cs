@@ -12,11 +12,11 @@ public sealed class ElasticSqsWorkerOptions
     /// The environment variable that turns processing on (<c>true</c>/<c>1</c>), so one build can be deployed to the
     /// web and the worker environment and only the worker runs jobs.
     /// </summary>
-    public const string EnableVariable = "HANGFIRE_ELASTICSQS_WORKER";
+    internal const string EnableVariable = "HANGFIRE_ELASTICSQS_WORKER";
 
     /// <summary>
     /// Runs jobs in this process. Off by default: requests then pass to the rest of the application, and no Hangfire
-    /// worker starts. <see cref="EnableVariable"/> set to <c>true</c> turns it on as well.
+    /// worker starts. The environment variable <c>HANGFIRE_ELASTICSQS_WORKER</c> set to <c>true</c> (or <c>1</c>) turns it on as well.
     /// </summary>
     public bool Enabled { get; set; }
 
@@ -93,58 +93,4 @@ public sealed class ElasticSqsWorkerOptions
     internal bool IsEnabled
         => Enabled || Environment.GetEnvironmentVariable(EnableVariable) is { } value
             && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
-
-    internal IReadOnlyList<string> Validate()
-    {
-        var problems = new List<string>();
-        if (WorkerCount is < 1 or > 1000)
-        {
-            problems.Add($"WorkerCount must be between 1 and 1,000 (it is {WorkerCount}).");
-        }
-
-        if (HandOffTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"HandOffTimeout must be positive (it is {HandOffTimeout}).");
-        }
-
-        if (DueTolerance < TimeSpan.Zero || DueTolerance > TimeSpan.FromMinutes(1))
-        {
-            problems.Add($"DueTolerance must be between 0 and 1 minute (it is {DueTolerance}).");
-        }
-
-        if (HeartbeatInterval < TimeSpan.FromSeconds(1))
-        {
-            problems.Add($"HeartbeatInterval must be at least 1 second (it is {HeartbeatInterval}).");
-        }
-
-        if (ServerTimeout <= HeartbeatInterval * 2)
-        {
-            problems.Add($"ServerTimeout ({ServerTimeout}) must be longer than twice HeartbeatInterval ({HeartbeatInterval}), or live servers are taken for dead and their jobs run twice.");
-        }
-
-        if (PeriodicTaskMaxDelay < TimeSpan.FromMinutes(1) || PeriodicTaskMaxDelay > TimeSpan.FromDays(4))
-        {
-            problems.Add($"PeriodicTaskMaxDelay must be between 1 minute and 4 days (it is {PeriodicTaskMaxDelay}).");
-        }
-
-        foreach (var address in TrustedGatewayAddresses)
-        {
-            if (!System.Net.IPAddress.TryParse(address, out _))
-            {
-                problems.Add($"TrustedGatewayAddresses has '{address}', which is not an IP address.");
-            }
-        }
-
-        if (TrustedGatewayAddresses.Count > 0 && !TrustDockerGateway)
-        {
-            problems.Add("TrustedGatewayAddresses is set but TrustDockerGateway is off: enable it or remove the addresses.");
-        }
-
-        if (ExtraUserAgentPrefixes.Any(string.IsNullOrWhiteSpace))
-        {
-            problems.Add("ExtraUserAgentPrefixes has an empty prefix, which would match every request.");
-        }
-
-        return problems;
-    }
 }

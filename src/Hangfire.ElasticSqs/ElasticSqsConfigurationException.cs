@@ -1,7 +1,7 @@
 namespace Hangfire.ElasticSqs;
 
 /// <summary>The storage is configured wrongly: the message lists every problem and how to fix it.</summary>
-public sealed class ElasticSqsConfigurationException : Exception
+public sealed class ElasticSqsConfigurationException : ElasticSqsException
 {
     /// <summary>Creates the exception from the list of problems.</summary>
     public ElasticSqsConfigurationException(IReadOnlyList<string> problems)

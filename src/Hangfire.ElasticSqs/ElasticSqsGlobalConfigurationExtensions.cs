@@ -1,5 +1,6 @@
 using Amazon.SQS;
 using Hangfire.ElasticSqs;
+using Hangfire.ElasticSqs.Dashboard;
 using Hangfire.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,12 +31,13 @@ public static class ElasticSqsGlobalConfigurationExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
         var storage = new ElasticSqsStorage(innerStorage ?? new InMemoryStorage(), options, sqs ?? new AmazonSQSClient(), loggerFactory);
-        return configuration.UseStorage(storage);
+        return Use(configuration, storage);
     }
 
     /// <summary>
     /// The dependency-injection form, for <c>services.AddHangfire((provider, c) =&gt; c.UseElasticSqsStorage(provider))</c>:
-    /// options from <see cref="IOptions{TOptions}"/> (bind them with <c>services.Configure&lt;ElasticSqsStorageOptions&gt;(section)</c>),
+    /// options from <see cref="IOptions{TOptions}"/> (register them with <c>services.AddElasticSqsStorage()</c>, which binds
+    /// <c>Hangfire:ElasticSqs</c> and validates at start-up),
     /// and the <see cref="IAmazonSQS"/>, <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> registered in the container when present.
     /// </summary>
     /// <param name="configuration">Hangfire's configuration.</param>
@@ -56,6 +58,31 @@ public static class ElasticSqsGlobalConfigurationExtensions
             services.GetService<IAmazonSQS>() ?? new AmazonSQSClient(),
             services.GetService<ILoggerFactory>(),
             services.GetService<TimeProvider>());
+        return Use(configuration, storage);
+    }
+
+    /// <summary>
+    /// Makes a storage built with its constructor the job storage, with the Dashboard's SQS page, as the other
+    /// overloads do: for code that holds the storage itself (a Lambda function, a console tool).
+    /// </summary>
+    /// <param name="configuration">Hangfire's configuration.</param>
+    /// <param name="storage">The storage.</param>
+    /// <returns>The configuration, for chaining.</returns>
+    public static IGlobalConfiguration<ElasticSqsStorage> UseElasticSqsStorage(this IGlobalConfiguration configuration, ElasticSqsStorage storage)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(storage);
+        return Use(configuration, storage);
+    }
+
+    /// <summary>
+    /// The process-wide effects belong here, in the call that opts in to them, not in the storage constructor:
+    /// Hangfire's own storage and the Dashboard's page registry are global, as Hangfire's other storages use them.
+    /// </summary>
+    private static IGlobalConfiguration<ElasticSqsStorage> Use(IGlobalConfiguration configuration, ElasticSqsStorage storage)
+    {
+        ElasticSqsDashboard.Register();
+        storage.DrainOnProcessExit();
         return configuration.UseStorage(storage);
     }
 }

@@ -1,7 +1,7 @@
 namespace Hangfire.ElasticSqs;
 
 /// <summary>A job's SQS message could not be sent (SQS unreachable, access denied, or a corrupted reply).</summary>
-public sealed class ElasticSqsSendException : Exception
+public sealed class ElasticSqsSendException : ElasticSqsException
 {
     /// <summary>Creates the exception.</summary>
     public ElasticSqsSendException(string message, Exception? innerException = null)

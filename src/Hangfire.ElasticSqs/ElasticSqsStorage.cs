@@ -32,6 +32,7 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     private readonly ILogger _logger;
     private readonly Lazy<PollingHost> _polling;
     private ChannelHost? _channelHost;
+    private int _drainsOnProcessExit;
 
     /// <summary>Creates the storage over <paramref name="innerStorage"/>, validating <paramref name="options"/>.</summary>
     /// <param name="innerStorage">Holds job data and history: Hangfire.InMemory for one process, a shared database (e.g. Hangfire.PostgreSql) when web and worker tiers are separate.</param>
@@ -74,10 +75,6 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         _logger = LoggerFactory.CreateLogger<ElasticSqsStorage>();
         BackgroundSends = new BackgroundSends(Outbox, OnBackgroundSendFailed);
 
-        // A program that enqueues and exits (a console tool, a script) must not leave its messages to a sweeper, or,
-        // on a store of its own, lose them: the process waits for the sends under way.
-        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
-        Dashboard.ElasticSqsDashboard.Register();
         if (Options.EnableOutboxSweeper)
         {
             _sweeper = new OutboxSweeper(Outbox, Options.OutboxSweepInterval, Time, LoggerFactory.CreateLogger<OutboxSweeper>());
@@ -238,6 +235,19 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         _sweeper?.Dispose();
         StopPolling();
         Telemetry.Dispose();
+    }
+
+    /// <summary>
+    /// Makes the process wait at exit for the sends under way, as <see cref="Dispose"/> does. A program that enqueues
+    /// and exits (a console tool, a script) must not leave its messages to a sweeper, or, on a store of its own, lose
+    /// them. Called by <c>UseElasticSqsStorage</c>, the explicit opt-in to process-wide effects; idempotent.
+    /// </summary>
+    internal void DrainOnProcessExit()
+    {
+        if (Interlocked.Exchange(ref _drainsOnProcessExit, 1) == 0)
+        {
+            AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        }
     }
 
     private void OnProcessExit(object? sender, EventArgs e)

@@ -11,7 +11,7 @@ namespace Hangfire.ElasticSqs;
 public sealed class ElasticSqsStorageOptions
 {
     /// <summary>The SQS message size limit when a queue's <c>MaximumMessageSize</c> cannot be read (SQS's hard limit).</summary>
-    public const int SqsHardMessageSizeLimit = 1024 * 1024;
+    internal const int SqsHardMessageSizeLimit = 1024 * 1024;
 
     /// <summary>
     /// Explicit map from a Hangfire queue name (<c>default</c>, or the one given by <c>[Queue("x")]</c> /

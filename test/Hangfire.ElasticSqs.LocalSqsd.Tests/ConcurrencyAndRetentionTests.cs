@@ -58,6 +58,6 @@ public sealed class ConcurrencyAndRetentionTests : LocalSqsdTestBase
         await WaitUntilEmptyAsync(queueUrl);
 
         App.Requests.Should().BeEmpty();
-        Log.Lines.Should().Contain(line => line.StartsWith("expired-msg: ", StringComparison.Ordinal));
+        LogLines.Should().Contain(line => line.StartsWith("expired-msg: ", StringComparison.Ordinal));
     }
 }

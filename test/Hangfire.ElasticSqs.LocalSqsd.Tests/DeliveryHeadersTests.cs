@@ -69,7 +69,7 @@ public sealed class DeliveryHeadersTests : LocalSqsdTestBase
         request.Header("X-Aws-Sqsd-Attr-Meta").Should().Be("{}");
         request.Header("X-Aws-Sqsd-Attr-Tenant").Should().BeOneOf("a", "b");
 
-        await Eventually.True(() => Log.Lines.Contains($"message: sent to {App.BaseAddress.ToString().TrimEnd('/')}/worker ({sent.MessageId})"), "the sqsd-style success log line");
+        await Eventually.True(() => LogLines.Contains($"message: sent to {App.BaseAddress.ToString().TrimEnd('/')}/worker ({sent.MessageId})"), "the sqsd-style success log line");
     }
 
     [Test]

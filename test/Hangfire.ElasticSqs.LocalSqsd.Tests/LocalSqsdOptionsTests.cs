@@ -54,7 +54,7 @@ public sealed class LocalSqsdOptionsTests
     {
         var options = new LocalSqsdOptions { WorkerQueueURL = "http://localhost:4566/000000000000/jobs.fifo", CronYamlPath = "cron.yaml" };
 
-        options.Validate().Should().ContainSingle().Which.Should().Contain("FIFO");
+        LocalSqsdOptionsValidation.Errors(options).Should().ContainSingle().Which.Should().Contain("FIFO");
     }
 
     [TestCase("hangfire-job-id", "X-Aws-Sqsd-Attr-Hangfire-Job-Id")]

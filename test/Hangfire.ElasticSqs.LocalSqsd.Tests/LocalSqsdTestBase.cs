@@ -1,6 +1,7 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Testing;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Hangfire.ElasticSqs.LocalSqsd.Tests;
 
@@ -20,7 +21,10 @@ public abstract class LocalSqsdTestBase
 
     protected RecordingApp App { get; private set; } = null!;
 
-    protected RecordingLogger Log { get; private set; } = null!;
+    protected FakeLogger Log { get; private set; } = null!;
+
+    /// <summary>Every formatted line the daemon logged so far (its sqsd-style log).</summary>
+    protected IReadOnlyList<string> LogLines => Log.Collector.GetSnapshot().Select(record => record.Message).ToList();
 
     [OneTimeSetUp]
     public async Task StartMotoAsync()
@@ -40,7 +44,7 @@ public abstract class LocalSqsdTestBase
     public async Task StartAppAsync()
     {
         App = await RecordingApp.StartAsync();
-        Log = new RecordingLogger();
+        Log = new FakeLogger();
     }
 
     [TearDown]

@@ -54,6 +54,6 @@ public sealed class ShutdownTests : LocalSqsdTestBase
         await sqsd.StopAsync(CancellationToken.None);
 
         (await DepthAsync(queueUrl)).Should().Be((1, 0), "the abandoned message is visible again at once, not after the 300 s VisibilityTimeout");
-        Log.Lines.Should().Contain(line => line.Contains("still in flight after the drain timeout", StringComparison.Ordinal));
+        LogLines.Should().Contain(line => line.Contains("still in flight after the drain timeout", StringComparison.Ordinal));
     }
 }

@@ -37,7 +37,7 @@ public sealed class StatusHandlingTests : LocalSqsdTestBase
         requests.Select(request => request.Header("X-Aws-Sqsd-Msgid")).Should().AllBe(sent.MessageId);
         requests.Select(request => request.Header("X-Aws-Sqsd-Receive-Count")).Should().Equal("1", "2");
         (requests[1].ArrivedAt - requests[0].ArrivedAt).Should().BeGreaterThan(TimeSpan.FromSeconds(0.9));
-        Log.Lines.Should().Contain($"http-err: {sent.MessageId} (1) {status}");
+        LogLines.Should().Contain($"http-err: {sent.MessageId} (1) {status}");
     }
 
     [Test]
@@ -74,7 +74,7 @@ public sealed class StatusHandlingTests : LocalSqsdTestBase
 
         firstAborted.Task.IsCompleted.Should().BeTrue("sqsd closes the connection when the inactivity timeout runs out");
         requests.Select(request => request.Header("X-Aws-Sqsd-Receive-Count")).Should().Equal("1", "2");
-        Log.Lines.Should().Contain(line => line.StartsWith($"socket-err: {sent.MessageId} (1) ", StringComparison.Ordinal));
+        LogLines.Should().Contain(line => line.StartsWith($"socket-err: {sent.MessageId} (1) ", StringComparison.Ordinal));
     }
 
     [Test]
@@ -91,7 +91,7 @@ public sealed class StatusHandlingTests : LocalSqsdTestBase
         // Receive-Count 1: the same receive was posted again at once, not redelivered by SQS.
         App.ClosedWithoutResponse.Should().Be(1);
         requests.Should().ContainSingle().Which.Header("X-Aws-Sqsd-Receive-Count").Should().Be("1");
-        Log.Lines.Should().Contain($"connection closed by server without a response for {sent.MessageId}; re-posting");
+        LogLines.Should().Contain($"connection closed by server without a response for {sent.MessageId}; re-posting");
     }
 
     [Test]
@@ -115,7 +115,7 @@ public sealed class StatusHandlingTests : LocalSqsdTestBase
         await WaitUntilEmptyAsync(queueUrl);
 
         requests.Select(request => request.Header("X-Aws-Sqsd-Receive-Count")).Should().Equal("1", "2");
-        Log.Lines.Should().Contain(line => line.StartsWith($"socket-err: {sent.MessageId} (1) ", StringComparison.Ordinal));
+        LogLines.Should().Contain(line => line.StartsWith($"socket-err: {sent.MessageId} (1) ", StringComparison.Ordinal));
     }
 
     [Test]

@@ -5,7 +5,6 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Sample.Jobs;
-using Hangfire.ElasticSqs.Scheduling.CronYaml;
 using Hangfire.Storage;
 
 namespace Hangfire.ElasticSqs.Sample.Demo;
@@ -87,12 +86,12 @@ public static class DemoRunner
                 // cron.yaml comes from the recurring jobs the app registered, exactly as a deployment script would make it;
                 // it must exist before the local sqsd starts, which reads it once.
                 var storage = app.Services.GetRequiredService<JobStorage>();
-                var cronYaml = ElasticSqsCronYaml.Generate(storage);
-                await File.WriteAllTextAsync(cronYamlPath, cronYaml.ToYaml(), cancellationToken);
+                var cronYaml = DemoCronYaml.From(ElasticSqsCronYaml.GenerateYaml(storage));
+                await File.WriteAllTextAsync(cronYamlPath, cronYaml.Yaml, cancellationToken);
                 if (!options.Poll)
                 {
                     await output.WriteLineAsync($"cron.yaml ({cronYamlPath}):");
-                    await output.WriteLineAsync(Indent(cronYaml.ToYaml()));
+                    await output.WriteLineAsync(Indent(cronYaml.Yaml));
                 }
 
                 await app.StartAsync(cancellationToken);
@@ -204,7 +203,7 @@ public static class DemoRunner
     private sealed record Expectation(string Kind, string Expected, Func<DemoOutcome> Evaluate);
 
     private static async Task<DemoResult> RunScenarioAsync(
-        WebApplication app, JobStorage storage, AmazonSQSClient sqs, string queueUrl, string deadLetterUrl, CronYamlFile cronYaml,
+        WebApplication app, JobStorage storage, AmazonSQSClient sqs, string queueUrl, string deadLetterUrl, DemoCronYaml cronYaml,
         Uri baseUrl, DemoOptions options, Stopwatch clock, CancellationToken cancellationToken)
     {
         var output = options.Output;
@@ -326,7 +325,7 @@ public static class DemoRunner
     private static DateTimeOffset NextMinute(DateTimeOffset now)
         => new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1);
 
-    private static SendMessageRequest PeriodicTaskRequest(string queueUrl, CronYamlTask task, DateTimeOffset scheduled) => new()
+    private static SendMessageRequest PeriodicTaskRequest(string queueUrl, DemoCronTask task, DateTimeOffset scheduled) => new()
     {
         QueueUrl = queueUrl,
         MessageBody = "elasticbeanstalk scheduled job",

@@ -7,8 +7,8 @@ internal sealed class SqsdGateOptions
 {
     /// <summary>
     /// User-Agent prefixes accepted besides <c>aws-sqsd</c> (for example a third-party emulator's
-    /// <c>sqsd</c>). Compared ordinally, ignoring case. Empty prefixes are rejected: they would match
-    /// every request.
+    /// <c>sqsd</c>). Compared ordinally, ignoring case. The worker options validator refuses empty prefixes: they
+    /// would match every request.
     /// </summary>
     public IReadOnlyList<string> ExtraUserAgentPrefixes { get; init; } = [];
 
@@ -20,8 +20,8 @@ internal sealed class SqsdGateOptions
 
     /// <summary>
     /// The gateway addresses to trust when <see cref="TrustDockerGateway"/> is on. Empty means
-    /// "detect the default gateway from /proc/net/route". Setting addresses without enabling
-    /// <see cref="TrustDockerGateway"/> is a configuration error.
+    /// "detect the default gateway from /proc/net/route". The worker options validator refuses addresses without
+    /// <see cref="TrustDockerGateway"/>.
     /// </summary>
     public IReadOnlyList<IPAddress> TrustedGatewayAddresses { get; init; } = [];
 }

@@ -50,18 +50,6 @@ internal sealed class SqsdRequestGate
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(detectGateway);
-        if (options.ExtraUserAgentPrefixes.Any(string.IsNullOrWhiteSpace))
-        {
-            throw new ArgumentException("An empty User-Agent prefix would match every request.", nameof(options));
-        }
-
-        if (!options.TrustDockerGateway && options.TrustedGatewayAddresses.Count > 0)
-        {
-            throw new ArgumentException(
-                "TrustedGatewayAddresses is set but TrustDockerGateway is off; enable it or remove the addresses.",
-                nameof(options));
-        }
-
         _extraPrefixes = [.. options.ExtraUserAgentPrefixes];
         _trustedGateways = !options.TrustDockerGateway ? []
             : options.TrustedGatewayAddresses.Count > 0 ? [.. options.TrustedGatewayAddresses]

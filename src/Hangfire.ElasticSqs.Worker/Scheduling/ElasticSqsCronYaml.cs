@@ -18,7 +18,7 @@ public static class ElasticSqsCronYaml
     /// Some schedules cannot be expressed exactly in sqsd's cron; <see cref="CronYamlGenerationException.Problems"/>
     /// names each job, its expression and the reason.
     /// </exception>
-    public static CronYamlFile Generate(JobStorage storage, string periodicTaskPath = CronYamlGenerator.DefaultPeriodicTaskPath, ITimeZoneResolver? timeZoneResolver = null)
+    internal static CronYamlFile Generate(JobStorage storage, string periodicTaskPath = CronYamlGenerator.DefaultPeriodicTaskPath, ITimeZoneResolver? timeZoneResolver = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         return CronYamlGenerator.Generate(CronYamlCheck.RecurringJobs(storage), periodicTaskPath, timeZoneResolver);

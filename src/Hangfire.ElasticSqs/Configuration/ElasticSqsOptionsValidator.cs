@@ -1,11 +1,23 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 
 namespace Hangfire.ElasticSqs.Configuration;
 
-/// <summary>Checks <see cref="ElasticSqsStorageOptions"/> and reports every problem at once, each with its fix.</summary>
-internal static partial class ElasticSqsOptionsValidator
+/// <summary>
+/// The one rule set for <see cref="ElasticSqsStorageOptions"/>, reporting every problem at once, each with its fix.
+/// Options bound through dependency injection are checked at start-up (<c>ValidateOnStart</c>); the storage
+/// constructor applies the same rules, so code without a container gets the same complete error.
+/// </summary>
+internal sealed partial class ElasticSqsOptionsValidator : IValidateOptions<ElasticSqsStorageOptions>
 {
     public const int MinimumKeyBytes = 32;
+
+    /// <inheritdoc />
+    ValidateOptionsResult IValidateOptions<ElasticSqsStorageOptions>.Validate(string? name, ElasticSqsStorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Validate(options) is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+    }
 
     public static IReadOnlyList<string> Validate(ElasticSqsStorageOptions options)
     {

@@ -1,6 +1,6 @@
 using Amazon.SQS;
 using Hangfire.ElasticSqs.Storage;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
 
 namespace Hangfire.ElasticSqs.Dashboard;
 
@@ -86,7 +86,7 @@ internal sealed class SqsMonitor
             var attributes = (await _storage.Sqs.GetQueueAttributesAsync(new Amazon.SQS.Model.GetQueueAttributesRequest(queue.Url, ["All"]), timeout.Token).ConfigureAwait(false)).Attributes ?? [];
             string? deadLetterName = null;
             long? deadLetterVisible = null;
-            if (attributes.TryGetValue("RedrivePolicy", out var redrive) && JObject.Parse(redrive).Value<string>("deadLetterTargetArn") is { } arn)
+            if (attributes.TryGetValue("RedrivePolicy", out var redrive) && DeadLetterTargetArn(redrive) is { } arn)
             {
                 deadLetterName = arn[(arn.LastIndexOf(':') + 1)..];
                 var deadLetterUrl = (await _storage.Sqs.GetQueueUrlAsync(deadLetterName, timeout.Token).ConfigureAwait(false)).QueueUrl;
@@ -110,6 +110,16 @@ internal sealed class SqsMonitor
             RecordError($"reading queue '{hangfireQueue}'", ex);
             return new SqsQueueSnapshot(hangfireQueue, null, null, null, null, null, null, null, ex.GetBaseException().Message);
         }
+    }
+
+    private static string? DeadLetterTargetArn(string redrivePolicy)
+    {
+        using var policy = JsonDocument.Parse(redrivePolicy);
+        return policy.RootElement.ValueKind == JsonValueKind.Object
+            && policy.RootElement.TryGetProperty("deadLetterTargetArn", out var arn)
+            && arn.ValueKind == JsonValueKind.String
+            ? arn.GetString()
+            : null;
     }
 
     private static long? Count(Dictionary<string, string> attributes, string name)

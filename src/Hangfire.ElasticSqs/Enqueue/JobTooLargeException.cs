@@ -1,7 +1,7 @@
 namespace Hangfire.ElasticSqs;
 
 /// <summary>A job's message would exceed its SQS queue's maximum message size; it was refused at enqueue.</summary>
-public sealed class JobTooLargeException : Exception
+public sealed class JobTooLargeException : ElasticSqsException
 {
     /// <summary>Creates the exception.</summary>
     public JobTooLargeException(string jobMethod, int size, int limit, string queueName)

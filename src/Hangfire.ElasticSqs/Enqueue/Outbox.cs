@@ -185,46 +185,66 @@ internal sealed class Outbox
 
         using (sweeperLock)
         {
-            var staleBefore = (_time.GetUtcNow() - _options.OutboxResendAfter).ToUnixTimeSeconds();
-            var values = ((JobStorageConnection)connection).GetFirstByLowestScoreFromSet(StorageKeys.Outbox, double.MinValue, staleBefore, 100);
+            var claimed = ClaimStale((JobStorageConnection)connection);
             var prepared = new List<PreparedSend>();
-            var orphaned = new List<PendingSend>();
-            foreach (var value in values)
+            var sending = new HashSet<string>(StringComparer.Ordinal);
+            try
             {
-                if (_inFlight.ContainsKey(value))
+                var orphaned = new List<PendingSend>();
+                foreach (var value in claimed)
                 {
-                    continue;
+                    if (!PendingSend.TryParse(value, out var pending))
+                    {
+                        _logger.LogWarning("Dropping an unreadable outbox record {Record}", value);
+                        RemoveRaw(value);
+                        continue;
+                    }
+
+                    try
+                    {
+                        var payload = JobPayload.From(connection.GetJobData(pending.JobId));
+                        var retry = JobPayload.ParseRetryCount(connection.GetJobParameter(pending.JobId, RetryCountParameter));
+                        if (_publisher.Prepare(pending, payload, retry) is { } ready)
+                        {
+                            prepared.Add(ready);
+                            sending.Add(value);
+                        }
+                        else
+                        {
+                            orphaned.Add(pending); // The job expired or was deleted: nothing left to deliver.
+                        }
+                    }
+                    catch (UnknownQueueException ex)
+                    {
+                        // Not a property of the message: the queue may be created or mapped later (or SQS may be
+                        // restoring it), so the record stays and goes out then; dropping it would lose an accepted job.
+                        _logger.LogError(ex, "Outbox record for job {JobId} waits: its SQS queue is unknown right now; it is sent once the queue exists", pending.JobId);
+                    }
+                    catch (Exception ex) when (ex is JobTooLargeException or NotSupportedException)
+                    {
+                        _logger.LogError(ex, "Outbox record for job {JobId} can never be sent; dropping it", pending.JobId);
+                        orphaned.Add(pending);
+                    }
                 }
 
-                if (!PendingSend.TryParse(value, out var pending))
+                Clear(orphaned);
+            }
+            catch
+            {
+                // Nothing was sent: every claimed record stays for the next sweep.
+                sending.Clear();
+                prepared.Clear();
+                throw;
+            }
+            finally
+            {
+                // The records this sweep does not send are no longer in flight here (those it sends are released by SendAsync).
+                foreach (var value in claimed.Where(value => !sending.Contains(value)))
                 {
-                    _logger.LogWarning("Dropping an unreadable outbox record {Record}", value);
-                    RemoveRaw(value);
-                    continue;
-                }
-
-                try
-                {
-                    var payload = JobPayload.From(connection.GetJobData(pending.JobId));
-                    var retry = JobPayload.ParseRetryCount(connection.GetJobParameter(pending.JobId, RetryCountParameter));
-                    if (_publisher.Prepare(pending, payload, retry) is { } ready)
-                    {
-                        _inFlight.TryAdd(value, 0);
-                        prepared.Add(ready);
-                    }
-                    else
-                    {
-                        orphaned.Add(pending); // The job expired or was deleted: nothing left to deliver.
-                    }
-                }
-                catch (Exception ex) when (ex is JobTooLargeException or UnknownQueueException or NotSupportedException)
-                {
-                    _logger.LogError(ex, "Outbox record for job {JobId} can never be sent; dropping it", pending.JobId);
-                    orphaned.Add(pending);
+                    _inFlight.TryRemove(value, out _);
                 }
             }
 
-            Clear(orphaned);
             var failures = await SendAsync(prepared, cancellationToken).ConfigureAwait(false);
             foreach (var (send, error) in failures)
             {
@@ -238,6 +258,32 @@ internal sealed class Outbox
 
             return prepared.Count - failures.Count;
         }
+    }
+
+    /// <summary>
+    /// Marks the stale records as in flight for this sweep and returns those still in the outbox afterwards. A record
+    /// read as stale may be cleared by this process a moment later (its send had succeeded; the clearer drops the
+    /// in-flight mark after its commit): checking the mark and then sending would send it twice. Claiming first and
+    /// reading again closes that gap: a record whose clear committed before the claim is gone from the second read.
+    /// </summary>
+    private List<string> ClaimStale(JobStorageConnection connection)
+    {
+        var staleBefore = (_time.GetUtcNow() - _options.OutboxResendAfter).ToUnixTimeSeconds();
+        var claimed = connection.GetFirstByLowestScoreFromSet(StorageKeys.Outbox, double.MinValue, staleBefore, 100)
+            .Where(value => _inFlight.TryAdd(value, 0))
+            .ToList();
+        if (claimed.Count == 0)
+        {
+            return claimed;
+        }
+
+        var stillThere = connection.GetFirstByLowestScoreFromSet(StorageKeys.Outbox, double.MinValue, staleBefore, 200).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in claimed.Where(value => !stillThere.Contains(value)))
+        {
+            _inFlight.TryRemove(gone, out _);
+        }
+
+        return claimed.Where(stillThere.Contains).ToList();
     }
 
     /// <summary>How many sends are pending (committed, not yet accepted by SQS).</summary>

@@ -1,7 +1,7 @@
 namespace Hangfire.ElasticSqs;
 
 /// <summary>A Hangfire queue has no SQS queue: neither mapped, nor covered by the prefix convention, nor existing.</summary>
-public sealed class UnknownQueueException : Exception
+public sealed class UnknownQueueException : ElasticSqsException
 {
     /// <summary>Creates the exception.</summary>
     public UnknownQueueException(string message)

@@ -1,8 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using Formatting = Newtonsoft.Json.Formatting;
-using JsonTextWriter = Newtonsoft.Json.JsonTextWriter;
 
 namespace Hangfire.ElasticSqs.Messages;
 
@@ -15,28 +15,27 @@ internal sealed record JobEnvelope(string JobId, string Queue, string JobPayload
 {
     public const int CurrentVersion = 1;
 
+    // The escaping Newtonsoft.Json's writer used before: only quotes, backslashes and control characters are escaped,
+    // so job ids, queues and store names stay readable in the SQS console and the bytes are unchanged.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public byte[] ToUtf8()
     {
-        var builder = new StringBuilder(JobPayload.Length + 160);
-        using (var writer = new JsonTextWriter(new StringWriter(builder, CultureInfo.InvariantCulture)))
+        var buffer = new ArrayBufferWriter<byte>(JobPayload.Length + 160);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WritePropertyName("v");
-            writer.WriteValue(CurrentVersion);
-            writer.WritePropertyName("jobId");
-            writer.WriteValue(JobId);
-            writer.WritePropertyName("queue");
-            writer.WriteValue(Queue);
-            writer.WritePropertyName("job");
-            writer.WriteRawValue(JobPayload);
-            writer.WritePropertyName("createdAt");
-            writer.WriteValue(CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
-            writer.WritePropertyName("store");
-            writer.WriteValue(Store);
+            writer.WriteNumber("v"u8, CurrentVersion);
+            writer.WriteString("jobId"u8, JobId);
+            writer.WriteString("queue"u8, Queue);
+            writer.WritePropertyName("job"u8);
+            writer.WriteRawValue(JobPayload, skipInputValidation: true);
+            writer.WriteString("createdAt"u8, CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteString("store"u8, Store);
             writer.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetBytes(builder.ToString());
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Parses a verified body; throws <see cref="FormatException"/> naming what is wrong.</summary>

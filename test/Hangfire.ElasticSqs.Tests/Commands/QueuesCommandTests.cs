@@ -20,7 +20,7 @@ public sealed class QueuesCommandTests
     [Test]
     public async Task Create_makes_each_queue_with_its_dead_letter_queue_and_is_idempotent()
     {
-        await using var bed = await SqsTestBed.StartAsync(_moto);
+        await using var bed = SqsTestBed.On(_moto);
         var storage = bed.CreateStorage(o => o.Queues["critical"] = bed.Prefix + "critical");
 
         var first = await RunAsync(storage, "queues", "create", "--host", "sqsd");
@@ -47,7 +47,7 @@ public sealed class QueuesCommandTests
     [Test]
     public async Task Dead_letters_are_listed_without_arguments_and_redriven_once_each()
     {
-        await using var bed = await SqsTestBed.StartAsync(_moto);
+        await using var bed = SqsTestBed.On(_moto);
         var storage = bed.CreateStorage();
         (await RunAsync(storage, "queues", "create", "--max-receive-count", "1")).ExitCode.Should().Be(0);
         var url = (await bed.Sqs.GetQueueUrlAsync(bed.Prefix + "default")).QueueUrl;
@@ -89,7 +89,7 @@ public sealed class QueuesCommandTests
     [Test]
     public async Task Purge_asks_first_unless_told_yes()
     {
-        await using var bed = await SqsTestBed.StartAsync(_moto);
+        await using var bed = SqsTestBed.On(_moto);
         var url = await bed.CreateQueueAsync("default");
         await bed.Sqs.SendMessageAsync(url, "one");
         var storage = bed.CreateStorage();
@@ -112,7 +112,7 @@ public sealed class QueuesCommandTests
     [Test]
     public async Task Bad_command_lines_name_the_problem()
     {
-        await using var bed = await SqsTestBed.StartAsync(_moto);
+        await using var bed = SqsTestBed.On(_moto);
         var storage = bed.CreateStorage();
 
         var unknown = await RunAsync(storage, "queues", "drop");

@@ -3,6 +3,7 @@ using Hangfire.ElasticSqs.Tests.Support;
 using Hangfire.InMemory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Hangfire.ElasticSqs.Tests.Configuration;
@@ -81,7 +82,8 @@ public class ElasticSqsOptionsValidatorTests
             ["Hangfire:ElasticSqs:OutboxResendAfter"] = "00:01:00",
         }).Build();
         using var provider = new ServiceCollection()
-            .Configure<ElasticSqsStorageOptions>(configuration.GetSection("Hangfire:ElasticSqs"))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddElasticSqsStorage(o => o.OutboxSweepInterval = TimeSpan.FromSeconds(7))
             .BuildServiceProvider();
 
         var options = provider.GetRequiredService<IOptions<ElasticSqsStorageOptions>>().Value;
@@ -91,6 +93,29 @@ public class ElasticSqsOptionsValidatorTests
         options.SigningKeyId.Should().Be("k1");
         options.SendFailureMode.Should().Be(SendFailureMode.Throw);
         options.OutboxResendAfter.Should().Be(TimeSpan.FromMinutes(1));
-        ElasticSqsOptionsValidator.Validate(options).Should().BeEmpty();
+        options.OutboxSweepInterval.Should().Be(TimeSpan.FromSeconds(7), "code configuration applies after binding");
+    }
+
+    [Test]
+    public async Task Bound_options_are_validated_when_the_host_starts_with_every_problem_together()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Hangfire:ElasticSqs:Queues:Bad Queue"] = "my queue!",
+            ["Hangfire:ElasticSqs:OutboxSweepInterval"] = "00:00:00",
+        });
+        builder.Services.AddElasticSqsStorage();
+        using var host = builder.Build();
+
+        var start = () => host.StartAsync();
+
+        var failures = (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures.ToList();
+        failures.Should().HaveCount(5);
+        failures.Should().Contain(f => f.Contains("Hangfire queue name 'Bad Queue'", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.Contains("'my queue!' is neither a queue URL", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.StartsWith("SigningKeys is empty", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.StartsWith("SigningKeyId is not set", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.StartsWith("OutboxSweepInterval must be positive", StringComparison.Ordinal));
     }
 }

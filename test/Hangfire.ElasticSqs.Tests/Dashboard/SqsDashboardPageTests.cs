@@ -62,12 +62,12 @@ public class SqsDashboardPageTests
         return html[start..html.IndexOf("</td>", start, StringComparison.Ordinal)];
     }
 
-    private static async Task<WebApplication> StartDashboardAsync(JobStorage storage)
+    private static async Task<WebApplication> StartDashboardAsync(ElasticSqsStorage storage)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddHangfire(c => c.UseStorage(storage));
+        builder.Services.AddHangfire(c => c.UseElasticSqsStorage(storage));
         var app = builder.Build();
         app.UseHangfireDashboard("/hangfire", new DashboardOptions(), storage);
         await app.StartAsync();

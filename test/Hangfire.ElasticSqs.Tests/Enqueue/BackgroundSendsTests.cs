@@ -10,12 +10,12 @@ namespace Hangfire.ElasticSqs.Tests.Enqueue;
 /// SendFailureMode.KeepPending: an enqueue returns once the job and its outbox record are committed, and its message
 /// follows without the caller waiting for SQS. Throw mode still waits, because the caller must learn the outcome.
 /// </summary>
-public class BackgroundSendsTests
+public class BackgroundSendsTests : MotoFixture
 {
     private SqsTestBed _bed = null!;
 
     [SetUp]
-    public async Task StartSqs() => _bed = await SqsTestBed.StartAsync();
+    public void StartSqs() => _bed = SqsTestBed.On(Moto);
 
     [TearDown]
     public async Task StopSqs() => await _bed.DisposeAsync();

@@ -1,7 +1,9 @@
 using Hangfire.ElasticSqs.Messages;
 using Hangfire.ElasticSqs.Tests.Support;
 using Hangfire.ElasticSqs.Testing;
+using Hangfire.InMemory;
 using Hangfire.States;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hangfire.ElasticSqs.Tests.Enqueue;
 
@@ -49,6 +51,33 @@ public class OutboxTests
         messages.Select(m => m.MessageAttributes[MessageAttributeNames.JobId].StringValue).Should().BeEquivalentTo(during);
         messages.Should().OnlyContain(m => SqsTestBed.Verifies(m, storage.Options.SigningKeys, TestKeys.CurrentId));
         before.Should().NotBeNullOrEmpty();
+    }
+
+    [Test]
+    public async Task A_pending_job_whose_queue_does_not_exist_yet_stays_in_the_outbox_until_the_queue_is_back()
+    {
+        await _bed.CreateQueueAsync("default");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = TestKeys.Options(o =>
+        {
+            o.QueueNamePrefix = _bed.Prefix;
+            o.EnableOutboxSweeper = false; // swept by hand below
+        });
+        using var storage = new ElasticSqsStorage(new InMemoryStorage(), options, _bed.Sqs, timeProvider: clock);
+        await _bed.Moto.StopAsync();
+        var jobId = new BackgroundJobClient(storage).Enqueue(() => TestJobs.Work(1)); // accepted; its send fails
+        await storage.BackgroundSends.WhenIdleAsync();
+
+        // SQS is back but has lost its queues, as after a restore: the queue is missing for a while.
+        await _bed.Moto.RestartAsync();
+        clock.Advance(TimeSpan.FromMinutes(1));
+        (await storage.Outbox.SweepAsync(CancellationToken.None)).Should().Be(0);
+        storage.Outbox.PendingCount().Should().Be(1, "a queue that does not exist now may exist later: the accepted job is kept");
+
+        await _bed.CreateQueueAsync("default");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        (await storage.Outbox.SweepAsync(CancellationToken.None)).Should().Be(1);
+        (await _bed.DrainAsync("default", 1)).Single().MessageAttributes[MessageAttributeNames.JobId].StringValue.Should().Be(jobId);
     }
 
     [Test]

@@ -4,18 +4,19 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Hangfire.ElasticSqs.Messages;
+using Hangfire.ElasticSqs.Testing;
 using Hangfire.ElasticSqs.Tests.Support;
 using Hangfire.States;
 
 namespace Hangfire.ElasticSqs.Tests.Enqueue;
 
 /// <summary>Client-side batching: concurrent sends to a queue go out as SendMessageBatch, a lone send as SendMessage.</summary>
-public class SendBatchingTests
+public class SendBatchingTests : MotoFixture
 {
     private SqsTestBed _bed = null!;
 
     [SetUp]
-    public async Task StartSqs() => _bed = await SqsTestBed.StartAsync();
+    public void StartSqs() => _bed = SqsTestBed.On(Moto);
 
     [TearDown]
     public async Task StopSqs() => await _bed.DisposeAsync();

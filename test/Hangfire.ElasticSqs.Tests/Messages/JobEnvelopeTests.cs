@@ -23,6 +23,32 @@ public class JobEnvelopeTests
         InvocationData.DeserializePayload(parsed.JobPayload).DeserializeJob().Args.Should().Equal(7);
     }
 
+    // Known answers: the bytes the envelope writer produced when it was Newtonsoft.Json's JsonTextWriter, so senders
+    // of either version write the same messages.
+    [TestCase("17", "default", "store-1",
+        "{\"v\":1,\"jobId\":\"17\",\"queue\":\"default\",\"job\":{\"t\":\"T, A\",\"m\":\"Work\",\"a\":[\"7\"]},\"createdAt\":\"2026-11-23T10:00:00.1234567Z\",\"store\":\"store-1\"}")]
+    [TestCase("a\"b\\c\n\t<&>'+/", "critical-2", "caf\u00e9 \u2028",
+        "{\"v\":1,\"jobId\":\"a\\\"b\\\\c\\n\\t<&>'+/\",\"queue\":\"critical-2\",\"job\":{\"t\":\"T, A\",\"m\":\"Work\",\"a\":[\"7\"]},\"createdAt\":\"2026-11-23T10:00:00.1234567Z\",\"store\":\"caf\u00e9 \\u2028\"}")]
+    public void Writes_the_same_bytes_as_before(string jobId, string queue, string store, string expected)
+    {
+        var createdAt = new DateTime(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc).AddTicks(1234567);
+        var envelope = new JobEnvelope(jobId, queue, "{\"t\":\"T, A\",\"m\":\"Work\",\"a\":[\"7\"]}", createdAt, store);
+
+        Encoding.UTF8.GetString(envelope.ToUtf8()).Should().Be(expected);
+        JobEnvelope.Parse(envelope.ToUtf8()).Should().Be(envelope);
+    }
+
+    [Test]
+    public void Characters_outside_the_basic_plane_are_escaped_and_read_back_unchanged()
+    {
+        // System.Text.Json always escapes them (Newtonsoft wrote them raw): the JSON means the same to every reader, and
+        // the signature covers the bytes as sent. Queues, job ids and store names never contain them in practice.
+        var envelope = new JobEnvelope("1", "default", "{}", new DateTime(2026, 11, 23, 10, 0, 0, DateTimeKind.Utc), "store \U0001F600");
+
+        Encoding.UTF8.GetString(envelope.ToUtf8()).Should().EndWith("\"store\":\"store \\uD83D\\uDE00\"}");
+        JobEnvelope.Parse(envelope.ToUtf8()).Should().Be(envelope);
+    }
+
     [TestCase("", "not a JSON object")]
     [TestCase("[1,2]", "not a JSON object")]
     [TestCase("{\"v\":2}", "version is 2")]

@@ -10,7 +10,6 @@ namespace Hangfire.ElasticSqs.Tests.Support;
 internal sealed class SqsTestBed : IAsyncDisposable
 {
     private readonly List<ElasticSqsStorage> _storages = [];
-
     private readonly bool _ownsMoto;
 
     private SqsTestBed(MotoServer moto, AmazonSQSClient sqs, bool ownsMoto)
@@ -26,14 +25,15 @@ internal sealed class SqsTestBed : IAsyncDisposable
 
     public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
 
+    /// <summary>A bed with a moto of its own, stopped with the bed: for tests that stop or restart SQS.</summary>
     public static async Task<SqsTestBed> StartAsync()
     {
         var moto = await MotoServer.StartAsync();
         return new SqsTestBed(moto, moto.CreateClient(), ownsMoto: true);
     }
 
-    /// <summary>A test bed on a moto server shared by a test class (its queues are told apart by <see cref="Prefix"/>); the server is left running.</summary>
-    public static Task<SqsTestBed> StartAsync(MotoServer moto) => Task.FromResult(new SqsTestBed(moto, moto.CreateClient(), ownsMoto: false));
+    /// <summary>A bed on a moto shared by a fixture: its queues carry the bed's own prefix, so tests stay isolated.</summary>
+    public static SqsTestBed On(MotoServer moto) => new(moto, moto.CreateClient(), ownsMoto: false);
 
     public async Task<string> CreateQueueAsync(string hangfireQueue, int? maximumMessageSize = null)
     {

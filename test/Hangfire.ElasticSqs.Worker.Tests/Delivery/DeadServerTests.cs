@@ -41,8 +41,8 @@ public class DeadServerTests
 
     [Test]
     public void Server_timeout_must_exceed_twice_the_heartbeat_interval()
-        => new ElasticSqsWorkerOptions { HeartbeatInterval = TimeSpan.FromSeconds(30), ServerTimeout = TimeSpan.FromSeconds(45) }
-            .Validate().Should().ContainSingle().Which.Should().Contain("ServerTimeout").And.Contain("twice HeartbeatInterval");
+        => ElasticSqsWorkerOptionsValidator.Problems(new ElasticSqsWorkerOptions { HeartbeatInterval = TimeSpan.FromSeconds(30), ServerTimeout = TimeSpan.FromSeconds(45) })
+            .Should().ContainSingle().Which.Should().Contain("ServerTimeout").And.Contain("twice HeartbeatInterval");
 
     /// <summary>Stands in for Hangfire's ProcessingState, whose constructor is internal.</summary>
     private sealed class ProcessingOn(string serverId) : IState

@@ -6,14 +6,13 @@ using Microsoft.Extensions.Time.Testing;
 namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
 
 /// <summary>Delays longer than SQS's 15 minutes, proven with an injected clock instead of waiting.</summary>
-public class DelayedDeliveryTests
+public class DelayedDeliveryTests : MotoFixture
 {
     [Test]
     public async Task A_20_minute_delay_is_chained_through_sqs_and_never_runs_early()
     {
-        await using var moto = await MotoServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await WorkerTestHost.StartAsync(moto, time: clock);
+        await using var host = await WorkerTestHost.StartAsync(Moto, time: clock);
         var key = Guid.NewGuid().ToString();
 
         var jobId = host.Client.Schedule<CountingJobs>(j => j.Count(key), TimeSpan.FromMinutes(20));
@@ -47,9 +46,8 @@ public class DelayedDeliveryTests
     [Test]
     public async Task A_stale_delayed_message_after_a_reschedule_is_acknowledged_without_running()
     {
-        await using var moto = await MotoServer.StartAsync();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var host = await WorkerTestHost.StartAsync(moto, time: clock);
+        await using var host = await WorkerTestHost.StartAsync(Moto, time: clock);
         var key = Guid.NewGuid().ToString();
         var jobId = host.Client.Schedule<CountingJobs>(j => j.Count(key), TimeSpan.FromMinutes(1));
         var (body, attributes) = host.SignedMessage(jobId, due: clock.GetUtcNow().UtcDateTime.AddMinutes(1));

@@ -93,8 +93,7 @@ public class ImportAndActivationTests
     [Test]
     public async Task Jobs_are_activated_through_dependency_injection_in_a_scope_of_their_own()
     {
-        await using var moto = await MotoServer.StartAsync();
-        await using var host = await WorkerTestHost.StartAsync(moto, services: s => s.AddScoped<ScopedDependency>().AddScoped<ScopedJob>());
+        await using var host = await WorkerTestHost.StartAsync(_moto, services: s => s.AddScoped<ScopedDependency>().AddScoped<ScopedJob>());
         var first = host.Client.Enqueue<ScopedJob>(j => j.Run("a", CancellationToken.None));
         var second = host.Client.Enqueue<ScopedJob>(j => j.Run("b", CancellationToken.None));
 

@@ -78,12 +78,4 @@ public class DockerGatewayTests
 
         gate.Evaluate(GateRequests.From("10.0.2.2")).IsAllowed.Should().BeTrue();
     }
-
-    [Test]
-    public void Gateway_addresses_without_enabling_trust_are_a_configuration_error()
-    {
-        var create = () => new SqsdRequestGate(new SqsdGateOptions { TrustedGatewayAddresses = [IPAddress.Parse("172.17.0.1")] });
-
-        create.Should().Throw<ArgumentException>().WithMessage("*TrustDockerGateway*");
-    }
 }

@@ -129,12 +129,4 @@ public class SqsdRequestGateTests
 
         result.Reason.Should().NotContain("secret").And.Be("X-Forwarded-For has an entry that is not an IP address");
     }
-
-    [Test]
-    public void Empty_user_agent_prefixes_are_rejected()
-    {
-        var create = () => new SqsdRequestGate(new SqsdGateOptions { ExtraUserAgentPrefixes = [" "] });
-
-        create.Should().Throw<ArgumentException>();
-    }
 }

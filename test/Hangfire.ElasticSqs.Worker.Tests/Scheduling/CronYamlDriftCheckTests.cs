@@ -3,6 +3,7 @@ using Hangfire.ElasticSqs.Worker.Scheduling;
 using Hangfire.ElasticSqs.Worker.Tests.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Scheduling;
 
@@ -27,8 +28,8 @@ public class CronYamlDriftCheckTests
         jobs.AddOrUpdate<CountingJobs>("sync", j => j.Count("sync"), "*/10 * * * *");
     }
 
-    private static async Task<IReadOnlyList<CapturingLoggerProvider.LogEntry>> DriftLogAsync(SchedulingTestHost host, Func<IReadOnlyList<CapturingLoggerProvider.LogEntry>, bool> done)
-        => await Eventually.Until(() => host.Logs.From<CronYamlDriftCheck>(), done, "the start-up cron.yaml check to log");
+    private static async Task<IReadOnlyList<FakeLogRecord>> DriftLogAsync(SchedulingTestHost host, Func<IReadOnlyList<FakeLogRecord>, bool> done)
+        => await Eventually.Until(() => host.LogsFrom<CronYamlDriftCheck>(), done, "the start-up cron.yaml check to log");
 
     [Test]
     public async Task Every_difference_is_logged_loudly_naming_the_recurring_job()
@@ -92,7 +93,7 @@ public class CronYamlDriftCheckTests
 
         var log = await DriftLogAsync(host, entries => entries.Count >= 1);
 
-        log.Should().ContainSingle().Which.Should().Match<CapturingLoggerProvider.LogEntry>(e => e.Level == LogLevel.Information && e.Message == $"cron.yaml at {host.CronYamlFullPath} matches the 3 scheduled recurring job(s)");
+        log.Should().ContainSingle().Which.Should().Match<FakeLogRecord>(e => e.Level == LogLevel.Information && e.Message == $"cron.yaml at {host.CronYamlFullPath} matches the 3 scheduled recurring job(s)");
     }
 
     [Test]
@@ -102,7 +103,7 @@ public class CronYamlDriftCheckTests
 
         var log = await DriftLogAsync(host, entries => entries.Count >= 1);
 
-        log.Should().ContainSingle().Which.Should().Match<CapturingLoggerProvider.LogEntry>(e => e.Level == LogLevel.Information && e.Message.StartsWith("No cron.yaml at", StringComparison.Ordinal) && e.Message.EndsWith("no recurring job with a schedule: nothing for sqsd to trigger", StringComparison.Ordinal));
+        log.Should().ContainSingle().Which.Should().Match<FakeLogRecord>(e => e.Level == LogLevel.Information && e.Message.StartsWith("No cron.yaml at", StringComparison.Ordinal) && e.Message.EndsWith("no recurring job with a schedule: nothing for sqsd to trigger", StringComparison.Ordinal));
     }
 
     [Test]
@@ -163,7 +164,7 @@ public class CronYamlDriftCheckTests
 
         var log = await DriftLogAsync(host, entries => entries.Count >= 1);
 
-        log.Should().ContainSingle().Which.Should().Match<CapturingLoggerProvider.LogEntry>(e => e.Level == LogLevel.Error
+        log.Should().ContainSingle().Which.Should().Match<FakeLogRecord>(e => e.Level == LogLevel.Error
             && e.Message.StartsWith("ElasticSqsWorkerOptions.PeriodicTaskPath is /cron-tasks, but no sqsd endpoint is mapped there", StringComparison.Ordinal));
     }
 
@@ -178,6 +179,6 @@ public class CronYamlDriftCheckTests
         log[0].Message.Should().Contain("scheduled by Hangfire's RecurringJobScheduler").And.Contain("cron.yaml is not checked");
 
         // The check runs right after start-up: both hosts are started, so its absence is final.
-        off.Logs.From<CronYamlDriftCheck>().Should().BeEmpty();
+        off.LogsFrom<CronYamlDriftCheck>().Should().BeEmpty();
     }
 }

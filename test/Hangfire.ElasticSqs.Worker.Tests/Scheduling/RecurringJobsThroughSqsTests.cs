@@ -74,7 +74,7 @@ public class RecurringJobsThroughSqsTests
 
         // The handler logs after it recorded the run, which can be after the job itself already ran.
         var handlerLog = await Eventually.Until(
-            () => host.Logs.From<Hangfire.ElasticSqs.Worker.Delivery.PeriodicTaskHandler>().Select(e => $"{e.Level}: {e.Message}").ToList(),
+            () => host.LogsFrom<Hangfire.ElasticSqs.Worker.Delivery.PeriodicTaskHandler>().Select(e => $"{e.Level}: {e.Message}").ToList(),
             lines => lines.Any(line => line.Contains("triggered recurring job nightly report", StringComparison.Ordinal)),
             "the periodic-task handler to log the trigger");
         handlerLog.Should().ContainSingle(line => line.Contains("triggered recurring job nightly report", StringComparison.Ordinal), string.Join('\n', handlerLog));
@@ -120,7 +120,7 @@ public class RecurringJobsThroughSqsTests
         var outside = await http.SendAsync(forwarded);
         outside.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         (await outside.Content.ReadAsStringAsync()).Should().Be("Forbidden");
-        host.Logs.From<PeriodicTaskRefusalPolicy>().Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("Periodic task every-minute refused with 404", StringComparison.Ordinal));
+        host.LogsFrom<PeriodicTaskRefusalPolicy>().Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("Periodic task every-minute refused with 404", StringComparison.Ordinal));
         using var connection = host.Storage.GetConnection();
         connection.GetAllEntriesFromHash(Hangfire.ElasticSqs.Storage.StorageKeys.PeriodicRun("every-minute", DateTimeOffset.Parse("2026-11-23T03:00:00Z", System.Globalization.CultureInfo.InvariantCulture)))
             .Should().BeNullOrEmpty("the periodic-task handler never saw it");

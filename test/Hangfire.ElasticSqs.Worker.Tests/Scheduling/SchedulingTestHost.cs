@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Scheduling;
 
@@ -21,7 +22,7 @@ internal sealed class SchedulingTestHost : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _started;
 
-    private SchedulingTestHost(WebApplication app, IAmazonSQS sqs, string prefix, string contentRoot, CapturingLoggerProvider logs)
+    private SchedulingTestHost(WebApplication app, IAmazonSQS sqs, string prefix, string contentRoot, FakeLoggerProvider logs)
     {
         _app = app;
         Sqs = sqs;
@@ -36,7 +37,11 @@ internal sealed class SchedulingTestHost : IAsyncDisposable
 
     public string ContentRoot { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    public FakeLoggerProvider Logs { get; }
+
+    /// <summary>What the category <typeparamref name="T"/> logged so far.</summary>
+    public IReadOnlyList<FakeLogRecord> LogsFrom<T>()
+        => Logs.Collector.GetSnapshot().Where(record => record.Category == typeof(T).FullName).ToList();
 
     public IServiceProvider Services => _app.Services;
 
@@ -65,7 +70,7 @@ internal sealed class SchedulingTestHost : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(contentRoot, "cron.yaml"), cronYaml);
         }
 
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLoggerProvider();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();

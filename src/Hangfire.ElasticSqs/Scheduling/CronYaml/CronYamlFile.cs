@@ -5,7 +5,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// <see cref="CronYamlTask"/> entries. Tasks are kept sorted by name (ordinal) so that two files with
 /// the same tasks compare and print identically.
 /// </summary>
-public sealed class CronYamlFile
+internal sealed class CronYamlFile
 {
     /// <summary>The only <c>version</c> value sqsd understands.</summary>
     public const int SupportedVersion = 1;
@@ -38,16 +38,14 @@ public sealed class CronYamlFile
     public IReadOnlyList<CronYamlTask> Tasks { get; }
 
     /// <summary>
-    /// Reads a <c>cron.yaml</c> the way Elastic Beanstalk does: block-style YAML with plain, single- or
-    /// double-quoted scalars, comments, and the keys of an entry in any order. Unknown keys are ignored,
-    /// as sqsd ignores them.
+    /// Reads a <c>cron.yaml</c> the way Elastic Beanstalk does: any YAML, the keys of an entry in any order.
+    /// Unknown keys are ignored, as sqsd ignores them.
     /// </summary>
     /// <param name="yaml">The file's text.</param>
     /// <returns>The parsed file.</returns>
     /// <exception cref="FormatException">
     /// The file has no <c>version: 1</c>, an entry lacks <c>name</c>, <c>url</c> or <c>schedule</c>, two entries
-    /// share a name, or the YAML uses a construct this reader does not support (flow mappings, block scalars,
-    /// multi-line quoted strings). The message names the line or entry and the problem.
+    /// share a name or a key, or the text is not YAML. The message names the line or entry and the problem.
     /// </exception>
     public static CronYamlFile Parse(string yaml)
     {

@@ -4,7 +4,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// Thrown by <see cref="CronYamlGenerator"/> when one or more recurring jobs cannot become exact sqsd periodic
 /// tasks. Lists every problem at once, each naming the job, its schedule and the reason.
 /// </summary>
-public sealed class CronYamlGenerationException : Exception
+public sealed class CronYamlGenerationException : ElasticSqsException
 {
     /// <summary>Creates the exception from its problems.</summary>
     /// <param name="problems">One sentence per problem.</param>

@@ -11,7 +11,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// Jobs whose schedule never fires (<c>Cron.Never()</c>, used for jobs only triggered by hand) get no task.
 /// Jobs Hangfire reports as removed are skipped.
 /// </remarks>
-public static class CronYamlGenerator
+internal static class CronYamlGenerator
 {
     /// <summary>The periodic-task path used when none is given.</summary>
     public const string DefaultPeriodicTaskPath = "/periodic-tasks";

@@ -7,7 +7,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// <param name="Cron">The schedule as registered (Cronos syntax).</param>
 /// <param name="TimeZoneId">The time zone id Hangfire evaluates the schedule in; null or empty means UTC, as in Hangfire.</param>
 /// <param name="Queue">The queue the job is enqueued to; not part of <c>cron.yaml</c>, kept for callers that log it.</param>
-public sealed record CronYamlRecurringJob(string Id, string Cron, string? TimeZoneId = null, string? Queue = null)
+internal sealed record CronYamlRecurringJob(string Id, string Cron, string? TimeZoneId = null, string? Queue = null)
 {
     /// <summary>Takes the fields from Hangfire's storage view of a recurring job.</summary>
     /// <param name="recurringJob">A job from <c>connection.GetRecurringJobs()</c>.</param>

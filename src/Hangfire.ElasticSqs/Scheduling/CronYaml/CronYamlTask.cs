@@ -8,4 +8,4 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// <param name="Name">The task name; unique in the file. Sent as the <c>X-Aws-Sqsd-Taskname</c> header.</param>
 /// <param name="Url">The path sqsd POSTs to, e.g. <c>/periodic-tasks</c> (the worker's HttpPath is not prepended).</param>
 /// <param name="Schedule">A 5-field cron expression evaluated by sqsd in UTC.</param>
-public sealed record CronYamlTask(string Name, string Url, string Schedule);
+internal sealed record CronYamlTask(string Name, string Url, string Schedule);

@@ -17,7 +17,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// are mapped too, so a verbatim name can never equal a mapped one: the mapping is one-to-one except for a
 /// 48-bit hash collision, which <see cref="MapTaskNamesToRecurringJobIds"/> and the generator detect and report.
 /// </remarks>
-public static class CronYamlTaskNames
+internal static class CronYamlTaskNames
 {
     /// <summary>The longest task name produced.</summary>
     public const int MaxLength = 64;

@@ -4,9 +4,8 @@ using System.Text;
 namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 
 /// <summary>
-/// Emits <c>cron.yaml</c>. Hand-written rather than YamlDotNet: the format is three string keys per entry,
-/// and owning the few lines keeps the output byte-stable across library versions and keeps a YAML
-/// dependency out of every app that references this package.
+/// Emits <c>cron.yaml</c>. Hand-written rather than YamlDotNet's emitter: the format is three string keys per
+/// entry, and owning the few lines keeps the output byte-stable across library versions.
 /// </summary>
 internal static class CronYamlWriter
 {

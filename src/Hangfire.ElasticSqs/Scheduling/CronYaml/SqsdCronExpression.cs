@@ -26,7 +26,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// set: it needs no periodic task, and parse-cron would search for its next date forever.</item>
 /// </list>
 /// </remarks>
-public static class SqsdCronExpression
+internal static class SqsdCronExpression
 {
     private const string SecondsReason = "it has a seconds field; sqsd cron has minute resolution and silently ignores a 6th field.";
 

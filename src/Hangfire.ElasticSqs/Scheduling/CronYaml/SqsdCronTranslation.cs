@@ -4,7 +4,7 @@ namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 /// The outcome of <see cref="SqsdCronExpression.Translate"/>: either the five-field UTC expression sqsd reads
 /// exactly as Hangfire reads the original schedule, or the reason there is none.
 /// </summary>
-public sealed class SqsdCronTranslation
+internal sealed class SqsdCronTranslation
 {
     private SqsdCronTranslation(string recurringJobId, string cron, string timeZoneId, string? utcExpression, string? refusalReason, bool neverFires)
     {

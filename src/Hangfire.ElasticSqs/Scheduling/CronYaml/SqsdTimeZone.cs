@@ -2,32 +2,48 @@ using System.Globalization;
 
 namespace Hangfire.ElasticSqs.Scheduling.CronYaml;
 
-/// <summary>Decides whether a time zone has one offset for all time, so schedules in it convert exactly to UTC.</summary>
+/// <summary>
+/// Decides whether a time zone keeps one UTC offset from now on, so schedules in it convert exactly to UTC. Only the
+/// future matters: a generated cron.yaml never runs in the past, so Asia/Kolkata (UTC+05:30 since 1945) is accepted
+/// while its tz data still records older offsets.
+/// </summary>
 internal static class SqsdTimeZone
 {
-    public static TimeSpan? FixedOffset(TimeZoneInfo timeZone, out string? reason)
+    /// <summary>The rule, quoted in every refusal so users know which zones would be accepted.</summary>
+    public const string Rule = "cron.yaml accepts a time zone only when its UTC offset is a whole number of minutes and stays the same from now on "
+        + "(UTC, Etc/GMT-9, Asia/Tokyo, Asia/Kolkata, Asia/Shanghai and other zones with neither daylight saving time nor a scheduled offset change)";
+
+    public static TimeSpan? FixedOffset(TimeZoneInfo timeZone, out string? reason, DateTime? utcNow = null)
     {
         reason = null;
-        var rules = timeZone.GetAdjustmentRules();
-        if (!timeZone.SupportsDaylightSavingTime && rules.Length == 0)
+        var now = utcNow ?? DateTime.UtcNow;
+        var offset = timeZone.GetUtcOffset(now);
+        var future = timeZone.GetAdjustmentRules().Where(rule => rule.DateEnd >= now.Date).ToList();
+        if (future.Any(rule => rule.DaylightDelta != TimeSpan.Zero))
         {
-            if (timeZone.BaseUtcOffset.Ticks % TimeSpan.TicksPerMinute != 0)
-            {
-                reason = $"its UTC offset {timeZone.BaseUtcOffset} is not a whole number of minutes, and sqsd's cron has minute resolution.";
-                return null;
-            }
-
-            return timeZone.BaseUtcOffset;
+            reason = "its offset changes with daylight saving time, and sqsd runs cron in UTC; " + Rule
+                + ". Register the job with TimeZoneInfo.Utc and adjust the hours, or use Hangfire's own recurring scheduler (see README).";
+            return null;
         }
 
-        // Ongoing daylight saving shows as a rule that runs to the end of time with a daylight delta.
-        var ongoingDaylightSaving = rules.Any(rule => rule.DateEnd == DateTime.MaxValue.Date && rule.DaylightDelta != TimeSpan.Zero);
-        reason = ongoingDaylightSaving
-            ? "its offset changes with daylight saving time; sqsd runs cron in UTC; register the job with TimeZoneInfo.Utc and adjust the hours, or use Hangfire's own recurring scheduler (see README)."
-            : "its UTC offset is not fixed: the time zone data records offset changes (daylight saving or historical changes), so no single UTC expression is exact for all dates; register the job with TimeZoneInfo.Utc and adjust the hours"
-              + FixedZoneHint(timeZone.BaseUtcOffset) + ", or use Hangfire's own recurring scheduler (see README).";
-        return null;
+        if (future.FirstOrDefault(rule => timeZone.BaseUtcOffset + rule.BaseUtcOffsetDelta != offset) is { } change)
+        {
+            reason = $"its time zone data changes its UTC offset from {Format(offset)} to {Format(timeZone.BaseUtcOffset + change.BaseUtcOffsetDelta)} "
+                + $"on {change.DateStart.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, so no single UTC expression is exact for all dates; " + Rule
+                + ". Register the job with TimeZoneInfo.Utc and adjust the hours" + FixedZoneHint(offset) + ", or use Hangfire's own recurring scheduler (see README).";
+            return null;
+        }
+
+        if (offset.Ticks % TimeSpan.TicksPerMinute != 0)
+        {
+            reason = $"its UTC offset {offset} is not a whole number of minutes, and sqsd's cron has minute resolution; " + Rule + ".";
+            return null;
+        }
+
+        return offset;
     }
+
+    private static string Format(TimeSpan offset) => "UTC" + (offset < TimeSpan.Zero ? "-" : "+") + offset.ToString(@"hh\:mm", CultureInfo.InvariantCulture);
 
     /// <summary>The IANA fixed-offset zone with the same offset, if one exists (note the inverted sign of Etc/GMT zones).</summary>
     private static string FixedZoneHint(TimeSpan offset)

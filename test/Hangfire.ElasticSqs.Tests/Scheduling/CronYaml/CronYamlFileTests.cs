@@ -36,6 +36,14 @@ public class CronYamlFileTests
     }
 
     [Test]
+    public void Reads_flow_style_entries_as_sqsd_does()
+    {
+        var file = CronYamlFile.Parse("version: 1\ncron:\n  - {name: a, url: /a, schedule: \"* * * * *\"}\n");
+
+        file.Tasks.Should().Equal(new CronYamlTask("a", "/a", "* * * * *"));
+    }
+
+    [Test]
     public void Reads_double_quoted_escapes()
     {
         var file = CronYamlFile.Parse("version: 1\ncron:\n  - name: \"a\\\"b\\\\c\\u00e9\\U0001F600\"\n    url: \"/x\"\n    schedule: \"* * * * *\"\n");
@@ -94,10 +102,9 @@ public class CronYamlFileTests
     [TestCase("version: 1\ncron:\n  - name: a\n    schedule: \"* * * * *\"\n", "line 3: entry 1 (\"a\") has no 'url'")]
     [TestCase("version: 1\ncron:\n  - url: /a\n", "entry 1 has no 'name', 'schedule'")]
     [TestCase("version: 1\ncron:\n  - name: a\n    url: /a\n    schedule: \"* * * * *\"\n  - name: a\n    url: /b\n    schedule: \"0 * * * *\"\n", "line 6: entry 2 is named \"a\" like the entry at line 3")]
-    [TestCase("version: 1\ncron:\n  - name: a\n    url: /a\n    url: /b\n    schedule: \"* * * * *\"\n", "line 5: entry 1 has 'url' twice")]
-    [TestCase("version: 1\ncron:\n  - {name: a, url: /a, schedule: \"* * * * *\"}\n", "line 3: '{name: a")]
-    [TestCase("version: 1\ncron:\n  - name: a\n    url: /a\n    schedule: |\n      * * * * *\n", "line 5: the value '|'")]
-    [TestCase("version: 1\ncron:\n  - name: \"a\n    url: /a\n", "line 3: the quoted value has no closing \"")]
+    [TestCase("version: 1\ncron:\n  - name: a\n    url: /a\n    url: /b\n    schedule: \"* * * * *\"\n", "line 5: Duplicate key")]
+    [TestCase("version: 1\ncron:\n  - name: \"a\n    url: /a\n", "cron.yaml line 3")]
+    [TestCase("version: 1\ncron:\n  - just text\n", "line 3: entry 1 must be a mapping")]
     [TestCase("version: 1\ncron: every minute\n", "line 2: 'cron' must be a list")]
     public void Refuses_what_sqsd_would_refuse_or_what_cannot_be_read_safely(string yaml, string expectedProblem)
     {

@@ -43,6 +43,13 @@ public class SqsdCronExpressionTests
         Case("0 9 * * *", "Plus0530", "30 3 * * *"),
         Case("*/15 * * * *", "Plus0530", "*/15 * * * *"),
         Case("0 9 * * *", "Etc/GMT-2", "0 7 * * *"),
+        Case("0 9 * * *", "HistoricalChange", "0 0 * * *"),
+        Case("0 9 * * *", "Asia/Kolkata", "30 3 * * *"),
+        Case("0 9 * * 1-5", "Asia/Tokyo", "0 0 * * 1-5"),
+        Case("30 8 * * *", "Asia/Shanghai", "30 0 * * *"),
+        Case("0 9 * * *", "Asia/Kathmandu", "15 3 * * *"),
+        Case("0 9 * * *", "Asia/Singapore", "0 1 * * *"),
+        Case("0 9 * * *", "Africa/Nairobi", "0 6 * * *"),
     ];
 
     private static readonly TestCaseData[] Refused =
@@ -61,9 +68,10 @@ public class SqsdCronExpressionTests
         Case("0 0 * *", "UTC", "it has 4 fields"),
         Case("61 * * * *", "UTC", "Hangfire cannot parse it"),
         Case("", "UTC", "the schedule is empty"),
-        Case("0 9 * * *", "Europe/London", "offset changes with daylight saving time; sqsd runs cron in UTC; register the job with TimeZoneInfo.Utc and adjust the hours, or use Hangfire's own recurring scheduler (see README)"),
+        Case("0 9 * * *", "Europe/London", "offset changes with daylight saving time, and sqsd runs cron in UTC; cron.yaml accepts a time zone only when its UTC offset is a whole number of minutes and stays the same from now on (UTC, Etc/GMT-9, Asia/Tokyo, Asia/Kolkata, Asia/Shanghai and other zones with neither daylight saving time nor a scheduled offset change). Register the job with TimeZoneInfo.Utc and adjust the hours, or use Hangfire's own recurring scheduler (see README)."),
         Case("0 9 * * *", "America/New_York", "offset changes with daylight saving time"),
-        Case("0 9 * * *", "HistoricalChange", "its UTC offset is not fixed"),
+        Case("0 9 * * *", "Australia/Sydney", "offset changes with daylight saving time"),
+        Case("0 9 * * *", "FutureChange", "its time zone data changes its UTC offset from UTC+03:00 to UTC+04:00 on 2090-01-01"),
         Case(Cron.Monthly(1), "Plus2", "moves the fire times to the previous UTC day, and day-of-month 1 has no exact equivalent"),
         Case("0 */2 * * 1-5", "Plus2", "moves some fire times to another UTC day and not others"),
         Case("0 1 * 6 *", "Plus2", "crosses month boundaries, while the schedule restricts the month"),

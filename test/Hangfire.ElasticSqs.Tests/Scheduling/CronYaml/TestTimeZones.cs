@@ -15,12 +15,22 @@ internal static class TestTimeZones
             TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 2, 0, 0), 5, 1),
             TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 2, 0, 0), 9, 1))]);
 
+    /// <summary>UTC+03:00 today, but its data schedules UTC+04:00 from 2090: refused, because the future matters.</summary>
+    public static readonly TimeZoneInfo FutureChange = TimeZoneInfo.CreateCustomTimeZone(
+        "FutureChange", TimeSpan.FromHours(3), "UTC+03:00", "Std", "Std",
+        [TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(
+            new DateTime(2090, 1, 1), DateTime.MaxValue.Date, TimeSpan.Zero,
+            TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 2, 0, 0), 5, 1),
+            TimeZoneInfo.TransitionTime.CreateFixedDateRule(new DateTime(1, 1, 1, 2, 0, 0), 9, 1),
+            TimeSpan.FromHours(1))]);
+
     public static TimeZoneInfo Get(string id) => id switch
     {
         "Plus2" => Plus2,
         "Minus5" => Minus5,
         "Plus0530" => Plus0530,
         "HistoricalChange" => HistoricalChange,
+        "FutureChange" => FutureChange,
         "UTC" => TimeZoneInfo.Utc,
         _ => TimeZoneInfo.FindSystemTimeZoneById(id),
     };
