@@ -5,6 +5,7 @@ using Hangfire.ElasticSqs.Hosts.Polling;
 using Hangfire.ElasticSqs.Messages;
 using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.ElasticSqs.Pipeline.ChannelBridge;
+using Hangfire.ElasticSqs.Pipeline.Leasing;
 using Hangfire.ElasticSqs.Storage;
 using Hangfire.Logging;
 using Hangfire.Server;
@@ -67,7 +68,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         Outbox = new Outbox(innerStorage, publisher, Options, Time, LoggerFactory.CreateLogger<Outbox>());
         Monitor = new Dashboard.SqsMonitor(this);
         Pipeline = new DeliveryPipeline(this);
-        HandOff = new ChannelHandOff(Pipeline, Deliveries, Time);
+        Leases = new JobLeases(this, LoggerFactory.CreateLogger<JobLeases>());
+        LeasesJobs = InnerStorageDurability.IsDurable(innerStorage, Options.InnerStorageIsDurable);
+        HandOff = new ChannelHandOff(Pipeline, Deliveries, Leases, Time);
         _polling = new Lazy<PollingHost>(() => new PollingHost(this), LazyThreadSafetyMode.ExecutionAndPublication);
         _logger = LoggerFactory.CreateLogger<ElasticSqsStorage>();
         BackgroundSends = new BackgroundSends(Outbox, OnBackgroundSendFailed);
@@ -119,6 +122,18 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
 
     /// <summary>The pipeline and the channel bridge together, for pushing hosts.</summary>
     internal ChannelHandOff HandOff { get; }
+
+    /// <summary>Long jobs' leases: their Processing state on a live server, sent again when given back.</summary>
+    internal JobLeases Leases { get; }
+
+    /// <summary>
+    /// Whether a job may outlive its message under a lease: only on an inner storage that survives the process and is
+    /// shared, where another instance can see the job and run it again.
+    /// </summary>
+    internal bool LeasesJobs { get; }
+
+    /// <summary>The server timeout lease recovery judges servers by (the host's, when it sets one).</summary>
+    internal TimeSpan LeaseServerTimeout { get; set; } = DeliverySettings.Default.ServerTimeout;
 
     /// <summary>Poll mode's receivers; created on the first fetch.</summary>
     internal PollingHost Polling => _polling.Value;
@@ -188,7 +203,8 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     public override IEnumerable<IBackgroundProcess> GetServerRequiredProcesses()
     {
         EnsureCanReceive();
-        return InnerStorage.GetServerRequiredProcesses();
+        var processes = InnerStorage.GetServerRequiredProcesses();
+        return LeasesJobs ? processes.Append(new LeaseRecovery(this, LeaseServerTimeout)) : processes;
     }
 
     /// <inheritdoc />

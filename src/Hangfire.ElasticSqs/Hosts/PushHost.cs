@@ -20,6 +20,9 @@ internal sealed class PushHost
         _handOffTimeout = handOffTimeout;
     }
 
+    /// <summary>Whether a job still running at the hold bound continues under a lease (a durable inner storage).</summary>
+    public bool LeasesJobs => _settings.LeaseAfter is not null;
+
     /// <summary>Jobs this process is running or about to run.</summary>
     public int JobsInFlight => _storage.Pipeline.InFlight.Count;
 
@@ -40,12 +43,17 @@ internal sealed class PushHost
     public static PushHost Attach(ElasticSqsStorage storage, string name, bool runsRecurringJobScheduler, DeliverySettings settings, TimeSpan handOffTimeout)
     {
         ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(settings);
         storage.UseChannelBridge(name, runsRecurringJobScheduler);
-        return new PushHost(storage, settings, handOffTimeout);
+        storage.LeaseServerTimeout = settings.ServerTimeout;
+
+        // A lease on a store that dies with the process would lose the job: hold until the outcome instead.
+        return new PushHost(storage, storage.LeasesJobs ? settings : settings with { LeaseAfter = null }, handOffTimeout);
     }
 
     /// <summary>Runs one message through the pipeline: the signature is verified before anything else is read.</summary>
-    public Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute) => DeliverAsync(body, attribute, _handOffTimeout);
+    /// <remarks>Under a lease the hold bound also bounds the wait for a free worker (then 503).</remarks>
+    public Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute) => DeliverAsync(body, attribute, _settings.LeaseAfter ?? _handOffTimeout);
 
     /// <summary>As <see cref="DeliverAsync(byte[], Func{string, string?})"/>, with this delivery's own bound on waiting for a worker.</summary>
     /// <param name="body">The message body.</param>
