@@ -135,6 +135,12 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     /// <summary>The server timeout lease recovery judges servers by (the host's, when it sets one).</summary>
     internal TimeSpan LeaseServerTimeout { get; set; } = DeliverySettings.Default.ServerTimeout;
 
+    /// <summary>
+    /// The lease recovery a Hangfire server on this storage runs (none on a store that dies with its process). Hangfire
+    /// asks the storage for it only in a full server; a host running a lightweight server adds it itself.
+    /// </summary>
+    internal IBackgroundProcess[] LeaseRecoveryProcesses() => LeasesJobs ? [new LeaseRecovery(this, LeaseServerTimeout)] : [];
+
     /// <summary>Poll mode's receivers; created on the first fetch.</summary>
     internal PollingHost Polling => _polling.Value;
 
@@ -204,7 +210,7 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     {
         EnsureCanReceive();
         var processes = InnerStorage.GetServerRequiredProcesses();
-        return LeasesJobs ? processes.Append(new LeaseRecovery(this, LeaseServerTimeout)) : processes;
+        return LeaseRecoveryProcesses() is [var recovery] ? processes.Append(recovery) : processes;
     }
 
     /// <inheritdoc />
@@ -216,7 +222,8 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     public override IEnumerable<IServerComponent> GetComponents()
     {
         EnsureCanReceive();
-        return InnerStorage.GetComponents();
+        var components = InnerStorage.GetComponents();
+        return LeasesJobs ? components.Append(new LeaseRecoveryComponent(new LeaseRecovery(this, LeaseServerTimeout))) : components;
     }
 #pragma warning restore CS0618
 

@@ -65,7 +65,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         _server = new BackgroundJobServer(
             serverOptions,
             _storage,
-            Scheduling.RecurringJobSchedulerProcesses.For(_services, _options, serverOptions),
+            [.. Scheduling.RecurringJobSchedulerProcesses.For(_services, _options, serverOptions), .. _storage.LeaseRecoveryProcesses()],
             _services.GetService<IJobFilterProvider>() ?? JobFilterProviders.Providers,
             serverOptions.Activator ?? JobActivator.Current,
             _services.GetService<IBackgroundJobFactory>(),

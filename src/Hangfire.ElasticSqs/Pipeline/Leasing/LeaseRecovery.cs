@@ -47,7 +47,7 @@ internal sealed partial class LeaseRecovery : IBackgroundProcess
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogRoundFailed(_logger, ex, Interval);
+            LogFailure(ex);
         }
 
         context.Wait(Interval);
@@ -120,6 +120,37 @@ internal sealed partial class LeaseRecovery : IBackgroundProcess
 
     public override string ToString() => "Hangfire.ElasticSqs lease recovery";
 
+    internal void LogFailure(Exception exception) => LogRoundFailed(_logger, exception, Interval);
+
     [LoggerMessage(92, LogLevel.Warning, "Lease recovery round failed; trying again in {Interval}")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception, TimeSpan interval);
+}
+
+/// <summary>
+/// <see cref="LeaseRecovery"/> for inner storages that still hand Hangfire servers components instead of processes
+/// (Hangfire.PostgreSql among them): the server then asks the storage for components only.
+/// </summary>
+#pragma warning disable CS0618 // IServerComponent is what such a server runs.
+internal sealed class LeaseRecoveryComponent : IServerComponent
+#pragma warning restore CS0618
+{
+    private readonly LeaseRecovery _recovery;
+
+    public LeaseRecoveryComponent(LeaseRecovery recovery) => _recovery = recovery;
+
+    public void Execute(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _recovery.RecoverOnce();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _recovery.LogFailure(ex);
+        }
+
+        cancellationToken.WaitHandle.WaitOne(_recovery.Interval);
+    }
+
+    public override string ToString() => _recovery.ToString();
 }
