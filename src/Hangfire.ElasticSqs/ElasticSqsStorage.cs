@@ -132,6 +132,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     /// </summary>
     internal bool LeasesJobs { get; }
 
+    /// <summary>How long poll mode may keep a message invisible: SQS's limit, counted from the receive.</summary>
+    internal TimeSpan PollVisibilityLimit { get; set; } = TimeSpan.FromHours(12);
+
     /// <summary>The server timeout lease recovery judges servers by (the host's, when it sets one).</summary>
     internal TimeSpan LeaseServerTimeout { get; set; } = DeliverySettings.Default.ServerTimeout;
 
