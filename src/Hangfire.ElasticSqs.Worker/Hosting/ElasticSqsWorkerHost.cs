@@ -73,7 +73,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
             _services.GetService<IBackgroundJobStateChanger>());
 #pragma warning restore CS0618
         LogStarted(_logger, _options.WorkerCount, serverOptions.ServerName);
-        if (!_pipeline.LeasesJobs)
+        if (!_storage.LeasesJobs && _options.LeaseAfter is not null)
         {
             LogNoLease(_logger, _storage.InnerStorage.GetType().Name);
         }

@@ -20,9 +20,6 @@ internal sealed class PushHost
         _handOffTimeout = handOffTimeout;
     }
 
-    /// <summary>Whether a job still running at the hold bound continues under a lease (a durable inner storage).</summary>
-    public bool LeasesJobs => _settings.LeaseAfter is not null;
-
     /// <summary>Jobs this process is running or about to run.</summary>
     public int JobsInFlight => _storage.Pipeline.InFlight.Count;
 
