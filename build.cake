@@ -7,6 +7,7 @@
 //            --test-filter=<dotnet test --filter expression>   (Test only)
 //            --hang-timeout=10m                                 (Test only; per test project, kills a hung test host)
 //            --hang-dump=none|mini|full                         (Test only; dump taken when a test hangs)
+//            --test-lanes=2                                     (Test only; test projects run side by side)
 //            --bench-args="..."                                 (Bench only; passed after `--`)
 //            --demo-args="..."                                  (Demo only, e.g. --poll; passed after `demo`)
 //
@@ -22,6 +23,7 @@ var configuration = Argument("configuration", "Release");
 var testFilter = Argument("test-filter", "");
 var hangTimeout = Argument("hang-timeout", "10m");
 var hangDump = Argument("hang-dump", "none");
+var testLanes = Argument("test-lanes", 2);
 var benchArgs = Argument("bench-args", "");
 var demoArgs = Argument("demo-args", "");
 
@@ -56,6 +58,30 @@ int Dotnet(ProcessArgumentBuilder args)
         Arguments = args,
         WorkingDirectory = root,
     });
+}
+
+// Runs a process with its standard output and error merged into one captured text.
+(int ExitCode, string Output) RunCaptured(string tool, ProcessArgumentBuilder args)
+{
+    var info = new System.Diagnostics.ProcessStartInfo(tool, args.Render())
+    {
+        WorkingDirectory = root.FullPath,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+    };
+    var output = new System.Text.StringBuilder();
+    using var process = new System.Diagnostics.Process { StartInfo = info };
+    process.OutputDataReceived += (_, e) => { if (e.Data != null) { lock (output) { output.AppendLine(e.Data); } } };
+    process.ErrorDataReceived += (_, e) => { if (e.Data != null) { lock (output) { output.AppendLine(e.Data); } } };
+    process.Start();
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    process.WaitForExit();
+    lock (output)
+    {
+        return (process.ExitCode, output.ToString());
+    }
 }
 
 void DotnetOrThrow(ProcessArgumentBuilder args)
@@ -230,6 +256,11 @@ void VerifyPackage(FilePath nupkg, FilePath snupkg, string id)
             problems.Add("README.md missing at the package root");
         }
 
+        if (!entries.Contains("LICENSE"))
+        {
+            problems.Add("LICENSE missing at the package root");
+        }
+
         var nuspec = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
         if (nuspec == null)
         {
@@ -371,60 +402,102 @@ Task("Test")
 
     var total = new TestCounts();
     var brokenProjects = new List<string>();
+
+    // Each project is built on its own first, so one that does not build does not keep the others from running;
+    // the runs then use --no-build, which lets them share the machine without two builds racing on one output.
+    var built = new List<FilePath>();
     foreach (var project in projects)
     {
         var name = project.GetFilenameWithoutExtension().FullPath;
-        var args = new ProcessArgumentBuilder()
-            .Append("test").AppendQuoted(RelativeFile(project))
+        var buildExit = Dotnet(new ProcessArgumentBuilder()
+            .Append("build").AppendQuoted(RelativeFile(project))
             .Append("-c").Append(configuration)
-            .Append("--nologo")
-            .Append("--results-directory").AppendQuoted(RelativeDir(testResults))
-            .Append("--logger").AppendQuoted($"trx;LogFilePrefix={name}")
-            .Append("--logger").AppendQuoted("console;verbosity=minimal")
-            .Append("--blame-hang-timeout").Append(hangTimeout)
-            .Append("--blame-hang-dump-type").Append(hangDump);
-        if (!string.IsNullOrWhiteSpace(testFilter))
+            .Append("--nologo"));
+        if (buildExit == 0)
         {
-            args.Append("--filter").AppendQuoted(testFilter);
+            built.Add(project);
         }
-
-        Information("");
-        Information("=== {0} ===", name);
-        var exitCode = Dotnet(args);
-
-        var projectCounts = new TestCounts();
-        var trxFiles = GetFiles(testResults.FullPath + $"/{name}_*.trx");
-        foreach (var trx in trxFiles)
+        else
         {
-            try
-            {
-                projectCounts.Add(ReadTrx(trx));
-            }
-            catch (Exception ex)
-            {
-                Warning("Could not read {0}: {1}", RelativeFile(trx), ex.Message);
-                brokenProjects.Add($"{name}: unreadable TRX {trx.GetFilename()}");
-            }
-        }
-
-        total.Add(projectCounts);
-        Information("{0}: {1} passed, {2} failed, {3} skipped (exit code {4})",
-            name, projectCounts.Passed, projectCounts.Failed, projectCounts.Skipped, exitCode);
-
-        foreach (var runError in projectCounts.RunErrors.Distinct())
-        {
-            Error("{0}: {1}", name, runError);
-        }
-
-        if (trxFiles.Count == 0)
-        {
-            brokenProjects.Add($"{name}: no test results (build failure or test host crash; exit code {exitCode})");
-        }
-        else if (exitCode != 0 && projectCounts.Failed == 0)
-        {
-            brokenProjects.Add($"{name}: dotnet test exited with code {exitCode} although no test failed (aborted or hung test host?)");
+            brokenProjects.Add($"{name}: does not build (exit code {buildExit})");
         }
     }
+
+    // The test projects spend most of their time waiting on moto, PostgreSQL and child processes rather than on
+    // the CPU, so they run in lanes side by side. The reliability suite is the longest, so it starts first and the
+    // other projects share the remaining lanes beside it.
+    var ordered = built
+        .OrderBy(p => p.GetFilenameWithoutExtension().FullPath.Contains(".Reliability.", StringComparison.Ordinal) ? 0 : 1)
+        .ThenBy(p => p.FullPath, StringComparer.Ordinal)
+        .ToList();
+    var consoleLock = new object();
+    var pending = new System.Collections.Concurrent.ConcurrentQueue<FilePath>(ordered);
+    var lanes = Enumerable.Range(0, Math.Max(1, testLanes)).Select(_ => System.Threading.Tasks.Task.Run(() =>
+    {
+        while (pending.TryDequeue(out var project))
+        {
+            var name = project.GetFilenameWithoutExtension().FullPath;
+            var args = new ProcessArgumentBuilder()
+                .Append("test").AppendQuoted(RelativeFile(project))
+                .Append("-c").Append(configuration)
+                .Append("--no-build")
+                .Append("--nologo")
+                .Append("--results-directory").AppendQuoted(RelativeDir(testResults))
+                .Append("--logger").AppendQuoted($"trx;LogFilePrefix={name}")
+                .Append("--logger").AppendQuoted("console;verbosity=minimal")
+                .Append("--blame-hang-timeout").Append(hangTimeout)
+                .Append("--blame-hang-dump-type").Append(hangDump);
+            if (!string.IsNullOrWhiteSpace(testFilter))
+            {
+                args.Append("--filter").AppendQuoted(testFilter);
+            }
+
+            var started = DateTime.UtcNow;
+            var (exitCode, output) = RunCaptured("dotnet", args);
+            var projectCounts = new TestCounts();
+            var trxFiles = GetFiles(testResults.FullPath + $"/{name}_*.trx");
+            var broken = new List<string>();
+            foreach (var trx in trxFiles)
+            {
+                try
+                {
+                    projectCounts.Add(ReadTrx(trx));
+                }
+                catch (Exception ex)
+                {
+                    broken.Add($"{name}: unreadable TRX {trx.GetFilename()} ({ex.Message})");
+                }
+            }
+
+            if (trxFiles.Count == 0)
+            {
+                broken.Add($"{name}: no test results (test host crash?; exit code {exitCode})");
+            }
+            else if (exitCode != 0 && projectCounts.Failed == 0)
+            {
+                broken.Add($"{name}: dotnet test exited with code {exitCode} although no test failed (aborted or hung test host?)");
+            }
+
+            // One project's output is printed whole when it ends, so lanes never interleave their lines.
+            lock (consoleLock)
+            {
+                Information("");
+                Information("=== {0} ({1:0} s) ===", name, (DateTime.UtcNow - started).TotalSeconds);
+                Information("> dotnet {0}", args.RenderSafe());
+                Information("{0}", output.TrimEnd());
+                Information("{0}: {1} passed, {2} failed, {3} skipped (exit code {4})",
+                    name, projectCounts.Passed, projectCounts.Failed, projectCounts.Skipped, exitCode);
+                foreach (var runError in projectCounts.RunErrors.Distinct())
+                {
+                    Error("{0}: {1}", name, runError);
+                }
+
+                total.Add(projectCounts);
+                brokenProjects.AddRange(broken);
+            }
+        }
+    })).ToArray();
+    System.Threading.Tasks.Task.WaitAll(lanes);
 
     // The blame collector leaves empty per-run folders behind; keep only ones with content (hang dumps, sequences).
     foreach (var dir in GetDirectories(testResults.FullPath + "/*"))
@@ -526,7 +599,7 @@ Task("Pack")
         }
 
         VerifyPackage(nupkg, snupkg, id);
-        Information("  OK: {0} has README.md, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
+        Information("  OK: {0} has README.md, LICENSE, lib/{{{1}}}/{2}.dll + .xml and exact versions of its sibling packages; symbols in {3}",
             nupkg.GetFilename(), string.Join(",", packageFrameworks), id, snupkg.GetFilename());
         Information("");
     }

@@ -16,6 +16,7 @@ public static class SampleApp
     public const string LocalSqsdSection = "LocalSqsd";
     public const string StorageKey = "Sample:Storage";
     public const string HostKey = "Sample:Host";
+    public const string TelemetryKey = "Sample:Telemetry";
     public const string ConnectionStringName = "Hangfire";
 
     /// <summary>Builds the app; <paramref name="customize"/> lets the demo add configuration and services first.</summary>
@@ -74,7 +75,13 @@ public static class SampleApp
             }
         }
 
+        // Liveness: this process's Hangfire server; readiness: SQS, the inner storage, the outbox (docs/operations.md).
+        builder.Services.AddHealthChecks().AddElasticSqs(hangfireServer: roles.Worker);
+        SampleTelemetry.AddIfAsked(builder);
+
         var app = builder.Build();
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = r => r.Tags.Contains(Microsoft.Extensions.DependencyInjection.ElasticSqsHealthCheckBuilderExtensions.LiveTag) });
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = r => r.Tags.Contains(Microsoft.Extensions.DependencyInjection.ElasticSqsHealthCheckBuilderExtensions.ReadyTag) });
         if (roles.Web)
         {
             // The default authorization filter admits local requests only: never expose the Dashboard unprotected.

@@ -64,9 +64,11 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         _storeId = new Lazy<string>(() => StoreIdentity.GetOrCreate(innerStorage), LazyThreadSafetyMode.ExecutionAndPublication);
         Signer = MessageSigner.FromOptions(Options);
         var resolver = new SqsQueueResolver(sqs, Options);
-        var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger);
+        Telemetry = new Diagnostics.ElasticSqsTelemetry(Options.EnableMetrics, Options.EnableTracing);
+        var publisher = new JobMessagePublisher(sqs, resolver, Signer, () => StoreId, Time, LoggerFactory.CreateLogger<JobMessagePublisher>(), Options.SendBatchLinger, Telemetry);
         Outbox = new Outbox(innerStorage, publisher, Options, Time, LoggerFactory.CreateLogger<Outbox>());
         Monitor = new Dashboard.SqsMonitor(this);
+        Telemetry.ObservePending(Outbox.PendingCount);
         Pipeline = new DeliveryPipeline(this);
         Leases = new JobLeases(this, LoggerFactory.CreateLogger<JobLeases>());
         LeasesJobs = InnerStorageDurability.IsDurable(innerStorage, Options.InnerStorageIsDurable);
@@ -105,6 +107,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
 
     /// <summary>SQS metrics and the last SQS error, for the Dashboard's SQS page.</summary>
     internal Dashboard.SqsMonitor Monitor { get; }
+
+    /// <summary>Metrics and traces, with this storage's off switches.</summary>
+    internal Diagnostics.ElasticSqsTelemetry Telemetry { get; }
 
     internal JobMessagePublisher Publisher => Outbox.Publisher;
 
@@ -258,6 +263,7 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         DrainSends();
         _sweeper?.Dispose();
         StopPolling();
+        Telemetry.Dispose();
     }
 
     private void OnProcessExit(object? sender, EventArgs e)

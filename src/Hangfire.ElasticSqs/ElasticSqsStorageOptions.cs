@@ -85,6 +85,21 @@ public sealed class ElasticSqsStorageOptions
     internal static TimeSpan DefaultSendBatchLinger { get; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
+    /// Records the metrics of the <c>Hangfire.ElasticSqs</c> meter (jobs received and completed, hand-off wait, job
+    /// duration, send latency and batch size, pending sends, SQS errors, empty receives). Nothing is recorded unless a
+    /// listener (an OpenTelemetry MeterProvider, dotnet-counters) subscribes; turn this off to record nothing even then.
+    /// Default <see langword="true"/>.
+    /// </summary>
+    public bool EnableMetrics { get; set; } = true;
+
+    /// <summary>
+    /// Traces enqueues and deliveries with the <c>Hangfire.ElasticSqs</c> activity source, and carries the trace
+    /// context from the enqueue to the worker in the <c>hangfire-traceparent</c> message attribute. Default
+    /// <see langword="true"/>.
+    /// </summary>
+    public bool EnableTracing { get; set; } = true;
+
+    /// <summary>
     /// Whether the inner storage survives the process and is shared by every instance (a database). Only then may a
     /// long job continue under a lease after its message is deleted (see docs/long-jobs.md). Leave
     /// <see langword="null"/> to detect it: Hangfire.InMemory and Hangfire.MemoryStorage are not durable, any other
@@ -108,6 +123,8 @@ public sealed class ElasticSqsStorageOptions
             MaximumMessageSize = MaximumMessageSize,
             SendBatchLinger = SendBatchLinger,
             InnerStorageIsDurable = InnerStorageIsDurable,
+            EnableMetrics = EnableMetrics,
+            EnableTracing = EnableTracing,
         };
         foreach (var (queue, target) in Queues)
         {

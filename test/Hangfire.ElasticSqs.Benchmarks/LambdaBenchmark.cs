@@ -9,7 +9,7 @@ namespace Hangfire.ElasticSqs.Benchmarks;
 /// The Lambda host on InMemory against the SQS stand-in at 0 ms: handler time per record for batches of 1 and of 10
 /// (the JSON event in, the batch response out, invocations one after another as in one execution environment), against
 /// poll mode's cost per job measured in the same run (a poll-mode server receiving a backlog from the stand-in), and
-/// cold start: the first invocation of a new handler, its Hangfire server's start included. The issue sets no target
+/// cold start: the first invocation of a new handler, its Hangfire server's start included. No target is set
 /// for these, so they are figures, not PASS/MISS.
 /// </summary>
 internal static class LambdaBenchmark

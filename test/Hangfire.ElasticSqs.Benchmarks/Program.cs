@@ -68,7 +68,7 @@ internal sealed class Settings
     }
 }
 
-/// <summary>Runs the benchmarks of issue 8 and writes artifacts/bench/bench.md and bench.json.</summary>
+/// <summary>Runs the benchmarks (docs/performance.md) and writes artifacts/bench/bench.md and bench.json.</summary>
 internal static class Program
 {
     private static async Task<int> Main(string[] args)

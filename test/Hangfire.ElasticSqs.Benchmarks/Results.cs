@@ -16,7 +16,7 @@ internal sealed record Row(
     double? Ratio,
     string Notes = "");
 
-/// <summary>A target of issue 8, judged from the rows.</summary>
+/// <summary>A performance target, judged from the rows.</summary>
 internal sealed record Target(string Name, string Measured, bool Pass);
 
 /// <summary>Collects rows and targets; prints them and writes them as Markdown and JSON.</summary>

@@ -10,7 +10,7 @@ namespace Hangfire.ElasticSqs.Worker.Delivery;
 
 /// <summary>
 /// The sqsd host: gate (sqsd, loopback), headers, body — then the core's delivery pipeline (signature first, nothing
-/// parsed before it verifies), whose result becomes the HTTP status sqsd acts on (the README's HTTP contract: only
+/// parsed before it verifies), whose result becomes the HTTP status sqsd acts on (docs/http-contract.md: only
 /// 200 deletes the message).
 /// </summary>
 internal sealed partial class SqsdEndpointHandler

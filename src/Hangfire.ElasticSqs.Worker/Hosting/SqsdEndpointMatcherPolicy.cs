@@ -8,8 +8,8 @@ namespace Hangfire.ElasticSqs.Worker.Hosting;
 
 /// <summary>
 /// Takes the sqsd endpoint out of routing for requests it must not handle — processing disabled, or a User-Agent
-/// that is not sqsd — so they reach the rest of the application (its own <c>POST /</c>, or a 404), as ARCHITECTURE
-/// §3.6 requires.
+/// that is not sqsd — so they reach the rest of the application (its own <c>POST /</c>, or a 404), as the HTTP
+/// contract in docs/http-contract.md promises.
 /// </summary>
 internal sealed class SqsdEndpointMatcherPolicy : MatcherPolicy, IEndpointSelectorPolicy
 {

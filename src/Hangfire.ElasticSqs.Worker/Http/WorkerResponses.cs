@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Hangfire.ElasticSqs.Worker.Http;
 
 /// <summary>
-/// Writes the answers of the sqsd contract (ARCHITECTURE.md §3.6) with a short plain-text body.
+/// Writes the answers of the sqsd contract (docs/http-contract.md) with a short plain-text body.
 /// sqsd deletes a message on exactly 200 and retries on anything else, so there is deliberately no
 /// 202 or 204 here.
 /// </summary>

@@ -10,6 +10,7 @@ internal static class SchedulingServiceCollectionExtensions
     public static IServiceCollection AddElasticSqsRecurringJobScheduling(this IServiceCollection services)
     {
         services.TryAddSingleton<SchedulingTimings>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Hangfire.ElasticSqs.Commands.IElasticSqsCommand, CronYamlCommand>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, PeriodicTaskRefusalPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, CronYamlDriftCheck>());
         return services;

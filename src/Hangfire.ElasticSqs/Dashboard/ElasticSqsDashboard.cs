@@ -31,6 +31,7 @@ internal static class ElasticSqsDashboard
         }
 
         DashboardRoutes.Routes.AddRazorPage(PagePath, _ => new SqsDashboardPage());
+        DeadLettersDashboard.Register();
         DashboardMetrics.AddMetric(VisibleMessages);
         NavigationMenu.Items.Add(page => new MenuItem("SQS", page.Url.To(PagePath))
         {

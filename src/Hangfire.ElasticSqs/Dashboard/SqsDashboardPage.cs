@@ -37,7 +37,7 @@ internal sealed class SqsDashboardPage : RazorPage
         WriteLiteral("</strong>. Counts are SQS's approximations, read at ");
         Write(snapshot.ReadAt.ToString("u", CultureInfo.InvariantCulture));
         WriteLiteral("; this page refreshes every 5 seconds.</p>");
-        WriteLiteral("<div class=\"table-responsive\"><table class=\"table table-striped\" id=\"sqs-queues\"><thead><tr><th>Hangfire queue</th><th>SQS queue</th><th>Visible</th><th>In flight</th><th>Delayed</th><th>Dead-letter queue</th><th>Dead letters</th></tr></thead><tbody>");
+        WriteLiteral("<div class=\"table-responsive\"><table class=\"table table-striped\" id=\"sqs-queues\"><thead><tr><th>Hangfire queue</th><th>SQS queue</th><th>Visible</th><th>In flight</th><th>Delayed</th><th>Dead-letter queue</th><th>Dead letters</th><th></th></tr></thead><tbody>");
         foreach (var queue in snapshot.Queues)
         {
             WriteLiteral("<tr data-queue=\"");
@@ -49,7 +49,7 @@ internal sealed class SqsDashboardPage : RazorPage
             {
                 WriteLiteral("<span class=\"text-danger\">");
                 Write(queue.Error);
-                WriteLiteral("</span></td><td colspan=\"5\"></td></tr>");
+                WriteLiteral("</span></td><td colspan=\"6\"></td></tr>");
                 continue;
             }
 
@@ -64,6 +64,8 @@ internal sealed class SqsDashboardPage : RazorPage
             Write(queue.DeadLetterQueueName ?? "none (no redrive policy)");
             WriteLiteral("</td>");
             Cell(queue.DeadLetterVisible, "dead-letters");
+            WriteLiteral(queue.DeadLetterQueueName is null ? "<td></td>" : $"<td><a class=\"dead-letters-link\" href=\"{Url.To(DeadLettersDashboard.PathOf(queue.HangfireQueue))}\">Dead letters</a></td>");
+
             WriteLiteral("</tr>");
         }
 

@@ -22,7 +22,10 @@ internal sealed class SqsMonitor
     public SqsError? LastError => Volatile.Read(ref _lastError);
 
     public void RecordError(string operation, Exception exception)
-        => Volatile.Write(ref _lastError, new SqsError(_storage.Time.GetUtcNow().UtcDateTime, operation, exception.GetBaseException().Message));
+    {
+        _storage.Telemetry.SqsFailed(operation.StartsWith("sending", StringComparison.Ordinal) ? "send" : operation.StartsWith("receiving", StringComparison.Ordinal) ? "receive" : "read", exception);
+        Volatile.Write(ref _lastError, new SqsError(_storage.Time.GetUtcNow().UtcDateTime, operation, exception.GetBaseException().Message));
+    }
 
     public SqsSnapshot Read()
     {

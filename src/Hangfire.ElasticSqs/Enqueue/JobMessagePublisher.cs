@@ -2,6 +2,7 @@ using System.Globalization;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Hangfire.ElasticSqs.Diagnostics;
 using Hangfire.ElasticSqs.Messages;
 using Hangfire.Storage;
 using Microsoft.Extensions.Logging;
@@ -20,16 +21,18 @@ internal sealed class JobMessagePublisher
     private readonly Func<string> _storeId;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ElasticSqsTelemetry _telemetry;
 
-    public JobMessagePublisher(IAmazonSQS sqs, SqsQueueResolver resolver, MessageSigner signer, Func<string> storeId, TimeProvider time, ILogger logger, TimeSpan? batchLinger = null)
+    public JobMessagePublisher(IAmazonSQS sqs, SqsQueueResolver resolver, MessageSigner signer, Func<string> storeId, TimeProvider time, ILogger logger, TimeSpan? batchLinger = null, ElasticSqsTelemetry? telemetry = null)
     {
+        _telemetry = telemetry ?? new ElasticSqsTelemetry(metrics: false, tracing: false);
         _sqs = sqs;
         _resolver = resolver;
         _signer = signer;
         _storeId = storeId;
         _time = time;
         _logger = logger;
-        Batcher = new SendBatcher(sqs, batchLinger ?? ElasticSqsStorageOptions.DefaultSendBatchLinger, SendAloneAsync, DelaySecondsUntil);
+        Batcher = new SendBatcher(sqs, batchLinger ?? ElasticSqsStorageOptions.DefaultSendBatchLinger, SendAloneAsync, DelaySecondsUntil, _telemetry);
     }
 
     public SqsQueueResolver Resolver => _resolver;
@@ -45,7 +48,7 @@ internal sealed class JobMessagePublisher
     /// oversize job or a delay on a FIFO queue throws here and the enqueue is refused. Returns null when the job no
     /// longer exists (nothing to send).
     /// </summary>
-    public PreparedSend? Prepare(PendingSend pending, JobPayload? payload, int retry)
+    public PreparedSend? Prepare(PendingSend pending, JobPayload? payload, int retry, string? traceParent = null)
     {
         if (payload is null)
         {
@@ -53,14 +56,17 @@ internal sealed class JobMessagePublisher
         }
 
         var envelope = new JobEnvelope(pending.JobId, pending.Queue, payload.Payload, payload.CreatedAt, _storeId());
-        return Prepare(pending, envelope, payload.MethodName, retry);
+        return Prepare(pending, envelope, payload.MethodName, retry, traceParent);
     }
 
-    /// <summary>Prepares an existing envelope again (a not-yet-due message re-sent with its remaining delay).</summary>
-    public PreparedSend Prepare(PendingSend pending, JobEnvelope envelope, string methodName, int retry)
+    /// <summary>
+    /// Prepares an existing envelope again (a not-yet-due message re-sent with its remaining delay). The message
+    /// carries <paramref name="traceParent"/> on, or when null the current trace context (the enqueue's).
+    /// </summary>
+    public PreparedSend Prepare(PendingSend pending, JobEnvelope envelope, string methodName, int retry, string? traceParent = null)
     {
         var queue = TryResolve(pending.Queue);
-        var message = JobMessage.Create(envelope, retry, pending.Due, _signer);
+        var message = JobMessage.Create(envelope, retry, pending.Due, _signer, traceParent ?? _telemetry.EnqueueTraceParent(envelope.JobId, pending.Queue));
 
         var limit = queue?.MaximumMessageSize ?? ElasticSqsStorageOptions.SqsHardMessageSizeLimit;
         var size = message.SizeInBytes(message.ToAttributes());
@@ -128,7 +134,9 @@ internal sealed class JobMessagePublisher
         }
 
         SingleRequestInterceptor?.Invoke(prepared, request);
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var response = await _sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
+        _telemetry.Sent(1, System.Diagnostics.Stopwatch.GetElapsedTime(startedAt));
         if (!string.Equals(response.MD5OfMessageBody, SqsMd5.OfBody(message.Body), StringComparison.OrdinalIgnoreCase)
             || !string.Equals(response.MD5OfMessageAttributes, SqsMd5.OfAttributes(attributes), StringComparison.OrdinalIgnoreCase))
         {

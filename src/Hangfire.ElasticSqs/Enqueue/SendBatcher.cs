@@ -43,6 +43,7 @@ internal sealed class SendBatcher
     private readonly IAmazonSQS _sqs;
     private readonly Func<SqsQueue, PreparedSend, CancellationToken, Task> _sendSingle;
     private readonly Func<DateTime?, int> _delaySeconds;
+    private readonly Diagnostics.ElasticSqsTelemetry? _telemetry;
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private long _singleCalls;
     private long _batchCalls;
@@ -50,8 +51,9 @@ internal sealed class SendBatcher
     private long _lingerWaits;
     private int _peakInFlight;
 
-    public SendBatcher(IAmazonSQS sqs, TimeSpan linger, Func<SqsQueue, PreparedSend, CancellationToken, Task> sendSingle, Func<DateTime?, int> delaySeconds)
+    public SendBatcher(IAmazonSQS sqs, TimeSpan linger, Func<SqsQueue, PreparedSend, CancellationToken, Task> sendSingle, Func<DateTime?, int> delaySeconds, Diagnostics.ElasticSqsTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _sqs = sqs;
         _delaySeconds = delaySeconds;
         Linger = linger < TimeSpan.Zero ? TimeSpan.Zero : linger;
@@ -279,7 +281,9 @@ internal sealed class SendBatcher
         Interlocked.Add(ref _batchedEntries, batch.Count);
         try
         {
+            var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             response = await _sqs.SendMessageBatchAsync(request, CancellationToken.None).ConfigureAwait(false);
+            _telemetry?.Sent(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(startedAt));
         }
         catch (AmazonServiceException ex) when (IsRefusalOfSomeEntry(ex))
         {

@@ -12,12 +12,14 @@ internal sealed class PushHost
     private readonly ElasticSqsStorage _storage;
     private readonly DeliverySettings _settings;
     private readonly TimeSpan _handOffTimeout;
+    private readonly string _host;
 
-    private PushHost(ElasticSqsStorage storage, DeliverySettings settings, TimeSpan handOffTimeout)
+    private PushHost(ElasticSqsStorage storage, DeliverySettings settings, TimeSpan handOffTimeout, string host)
     {
         _storage = storage;
         _settings = settings;
         _handOffTimeout = handOffTimeout;
+        _host = host;
     }
 
     /// <summary>Jobs this process is running or about to run.</summary>
@@ -36,8 +38,9 @@ internal sealed class PushHost
     /// <param name="runsRecurringJobScheduler">True when Hangfire's own scheduler triggers recurring jobs; false when the host does (cron.yaml).</param>
     /// <param name="settings">The host's timings.</param>
     /// <param name="handOffTimeout">How long a delivery may wait for a free worker before the host is told to retry.</param>
+    /// <param name="host">The host's short name in metrics and traces: <c>sqsd</c> or <c>lambda</c>.</param>
     /// <exception cref="ElasticSqsConfigurationException">Poll mode is on too.</exception>
-    public static PushHost Attach(ElasticSqsStorage storage, string name, bool runsRecurringJobScheduler, DeliverySettings settings, TimeSpan handOffTimeout)
+    public static PushHost Attach(ElasticSqsStorage storage, string name, bool runsRecurringJobScheduler, DeliverySettings settings, TimeSpan handOffTimeout, string host = "sqsd")
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(settings);
@@ -45,7 +48,7 @@ internal sealed class PushHost
         storage.LeaseServerTimeout = settings.ServerTimeout;
 
         // A lease on a store that dies with the process would lose the job: hold until the outcome instead.
-        return new PushHost(storage, storage.LeasesJobs ? settings : settings with { LeaseAfter = null }, handOffTimeout);
+        return new PushHost(storage, storage.LeasesJobs ? settings : settings with { LeaseAfter = null }, handOffTimeout, host);
     }
 
     /// <summary>Runs one message through the pipeline: the signature is verified before anything else is read.</summary>
@@ -58,12 +61,12 @@ internal sealed class PushHost
     /// <param name="handOffTimeout">How long the job may wait for a free worker (a host with a deadline passes what is left of it).</param>
     public async Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute, TimeSpan handOffTimeout)
     {
-        if (!_storage.Pipeline.TryRead(body, attribute, out var message, out var refusal))
-        {
-            return refusal;
-        }
-
-        return await _storage.HandOff.DeliverAsync(message, _settings, handOffTimeout).ConfigureAwait(false);
+        _storage.Telemetry.Received(_host);
+        var result = _storage.Pipeline.TryRead(body, attribute, out var message, out var refusal)
+            ? await _storage.HandOff.DeliverAsync(message, _settings, handOffTimeout, _host).ConfigureAwait(false)
+            : refusal;
+        _storage.Telemetry.Finished(_host, result.Status);
+        return result;
     }
 
     /// <summary>Completes when the job messages this process is sending in the background (retries, continuations) have reached SQS.</summary>

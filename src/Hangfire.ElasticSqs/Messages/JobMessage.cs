@@ -6,8 +6,9 @@ namespace Hangfire.ElasticSqs.Messages;
 /// <summary>A signed job message, ready to send: body bytes plus the hangfire-* attributes.</summary>
 internal sealed class JobMessage
 {
-    private JobMessage(string queue, byte[] body, string jobId, int retry, DateTime? due, string signature)
+    private JobMessage(string queue, byte[] body, string jobId, int retry, DateTime? due, string signature, string? traceParent)
     {
+        TraceParent = traceParent;
         Queue = queue;
         Body = body;
         JobId = jobId;
@@ -28,7 +29,10 @@ internal sealed class JobMessage
 
     public string Signature { get; }
 
-    public static JobMessage Create(JobEnvelope envelope, int retry, DateTime? due, MessageSigner signer)
+    /// <summary>The W3C trace context of the enqueue, carried unsigned (see <see cref="MessageAttributeNames.TraceParent"/>).</summary>
+    public string? TraceParent { get; }
+
+    public static JobMessage Create(JobEnvelope envelope, int retry, DateTime? due, MessageSigner signer, string? traceParent = null)
     {
         var body = envelope.ToUtf8();
         var retryText = retry.ToString(CultureInfo.InvariantCulture);
@@ -40,7 +44,7 @@ internal sealed class JobMessage
             MessageAttributeNames.Due => dueText,
             _ => null,
         });
-        return new JobMessage(envelope.Queue, body, envelope.JobId, retry, due, signature);
+        return new JobMessage(envelope.Queue, body, envelope.JobId, retry, due, signature, traceParent);
     }
 
     /// <summary>The due time as a Number attribute: Unix milliseconds, UTC.</summary>
@@ -49,7 +53,7 @@ internal sealed class JobMessage
 
     public Dictionary<string, MessageAttributeValue> ToAttributes()
     {
-        var attributes = new Dictionary<string, MessageAttributeValue>(4, StringComparer.Ordinal)
+        var attributes = new Dictionary<string, MessageAttributeValue>(5, StringComparer.Ordinal)
         {
             [MessageAttributeNames.JobId] = new() { DataType = "String", StringValue = JobId },
             [MessageAttributeNames.Retry] = new() { DataType = "Number", StringValue = Retry.ToString(CultureInfo.InvariantCulture) },
@@ -58,6 +62,11 @@ internal sealed class JobMessage
         if (Due is { } due)
         {
             attributes[MessageAttributeNames.Due] = new() { DataType = "Number", StringValue = FormatDue(due) };
+        }
+
+        if (TraceParent is { } traceParent)
+        {
+            attributes[MessageAttributeNames.TraceParent] = new() { DataType = "String", StringValue = traceParent };
         }
 
         return attributes;

@@ -60,7 +60,7 @@ internal sealed class DeliveryPipeline
         DateTime? due = long.TryParse(attribute(MessageAttributeNames.Due), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
             : null;
-        message = new VerifiedMessage(envelope, retry, due);
+        message = new VerifiedMessage(envelope, retry, due, Diagnostics.ElasticSqsTelemetry.ValidTraceParent(attribute(MessageAttributeNames.TraceParent)));
         refusal = default;
         return true;
     }
@@ -84,7 +84,7 @@ internal sealed class DeliveryPipeline
                 // Another store created the job: only the signed due time can tell whether it is early.
                 if (IsEarly(message.Due, settings))
                 {
-                    var prepared = _storage.Publisher.Prepare(PendingSend.Create(envelope.JobId, envelope.Queue, message.Due), envelope, "job " + envelope.JobId, message.Retry);
+                    var prepared = _storage.Publisher.Prepare(PendingSend.Create(envelope.JobId, envelope.Queue, message.Due), envelope, "job " + envelope.JobId, message.Retry, message.TraceParent);
                     await _storage.Publisher.SendAsync(prepared, CancellationToken.None).ConfigureAwait(false);
                     return DeliveryDecision.Done(new(DeliveryStatus.Redelayed, "not due yet; sent again with the remaining delay", envelope.JobId));
                 }
@@ -108,7 +108,7 @@ internal sealed class DeliveryPipeline
 
         try
         {
-            var skip = await CheckStateAsync(jobId, envelope.Queue, message.Due, settings).ConfigureAwait(false); // synchronous unless re-sent
+            var skip = await CheckStateAsync(jobId, envelope.Queue, message.Due, message.TraceParent, settings).ConfigureAwait(false); // synchronous unless re-sent
             if (skip is null)
             {
                 return DeliveryDecision.Run(jobId, envelope.Queue);
@@ -133,7 +133,7 @@ internal sealed class DeliveryPipeline
     public void Release(string jobId) => InFlight.Exit(jobId);
 
     /// <summary>Null when the job should run now; otherwise why it does not.</summary>
-    private async ValueTask<DeliveryResult?> CheckStateAsync(string jobId, string queue, DateTime? due, DeliverySettings settings)
+    private async ValueTask<DeliveryResult?> CheckStateAsync(string jobId, string queue, DateTime? due, string? traceParent, DeliverySettings settings)
     {
         using var connection = _storage.InnerStorage.GetConnection();
         var state = connection.GetStateData(jobId);
@@ -156,7 +156,7 @@ internal sealed class DeliveryPipeline
                 {
                     var payload = JobPayload.From(connection.GetJobData(jobId));
                     var retry = JobPayload.ParseRetryCount(connection.GetJobParameter(jobId, "RetryCount"));
-                    if (_storage.Publisher.Prepare(PendingSend.Create(jobId, queue, at), payload, retry) is { } prepared)
+                    if (_storage.Publisher.Prepare(PendingSend.Create(jobId, queue, at), payload, retry, traceParent) is { } prepared)
                     {
                         await _storage.Publisher.SendAsync(prepared, CancellationToken.None).ConfigureAwait(false);
                         return new(DeliveryStatus.Redelayed, "not due yet; sent again with the remaining delay", jobId);

@@ -12,6 +12,15 @@ internal interface IDeliveryLease
 
     bool IsAcknowledged { get; }
 
+    /// <summary>The host that delivered it (sqsd, poll, lambda), for metrics and traces.</summary>
+    string Host { get; }
+
+    /// <summary>The enqueue's W3C trace context, validated; null when the message carried none.</summary>
+    string? TraceParent { get; }
+
+    /// <summary>When the delivery became ready for a worker (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    long ReadyAt { get; }
+
     void Acknowledge();
 
     void GiveBack();

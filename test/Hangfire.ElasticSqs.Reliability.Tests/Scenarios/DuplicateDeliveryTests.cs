@@ -8,7 +8,7 @@ namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 /// <summary>
 /// Duplicate delivery of a job that is still running: a proxy with a read timeout shorter than the job (nginx's
 /// proxy_read_timeout) answers 504, sqsd delivers the message again while the job runs — to the same worker or to
-/// another one sharing the PostgreSQL storage. The 15 s job behind a 5 s timeout is shortened to 8 s behind
+/// another one sharing the PostgreSQL storage. A 15 s job behind a 5 s timeout is shortened to 8 s behind
 /// 3 s (same ratio, less wall-clock time).
 /// </summary>
 [TestFixture]

@@ -8,7 +8,7 @@ using Hangfire.ElasticSqs.Testing;
 namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 
 /// <summary>
-/// Hostile input to the sqsd endpoint (ARCHITECTURE §3.5–§3.6): every request is refused with the documented status,
+/// Hostile input to the sqsd endpoint (docs/http-contract.md): every request is refused with the documented status,
 /// and none reaches Hangfire's type resolver or runs a job — counted with a type resolver that records every call.
 /// </summary>
 [TestFixture]

@@ -8,8 +8,8 @@ namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 /// <summary>
 /// Load: N jobs enqueued by concurrent producers, delivered by one local sqsd (50 connections) through a
 /// round-robin proxy to two worker processes sharing one PostgreSQL inner storage. N is 2,000 by default, so that the
-/// whole CI run stays within its 10 minutes: moto is the limit, and on a 2-core machine it sustains 27–66 jobs/s end
-/// to end (10,000 jobs took 2.5–6.5 minutes). <c>RELIABILITY_LOAD_JOBS=10000</c> runs the full-size test.
+/// whole CI run stays within its 10 minutes: moto, not the library, limits the rate on a 2-core machine (figures in
+/// docs/guarantees.md, "Test sizes"). <c>RELIABILITY_LOAD_JOBS=10000</c> runs the full-size test.
 /// </summary>
 [TestFixture]
 [NonParallelizable]

@@ -15,7 +15,7 @@ namespace Hangfire.ElasticSqs.Reliability.Tests.Scenarios;
 /// <remarks>
 /// With a shared PostgreSQL store a redelivered job whose server died is answered 409 until the dead server's
 /// heartbeat is older than ElasticSqsWorkerOptions.ServerTimeout: the second test shows that hold and the rerun
-/// once the dead server is gone. See the README, "Guarantees and non-guarantees": "Crash recovery with a shared inner storage".
+/// once the dead server is gone. See docs/guarantees.md, "Crash recovery with a shared inner storage".
 /// </remarks>
 [TestFixture]
 [NonParallelizable]

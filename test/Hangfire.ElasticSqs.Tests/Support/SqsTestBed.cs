@@ -11,10 +11,13 @@ internal sealed class SqsTestBed : IAsyncDisposable
 {
     private readonly List<ElasticSqsStorage> _storages = [];
 
-    private SqsTestBed(MotoServer moto, AmazonSQSClient sqs)
+    private readonly bool _ownsMoto;
+
+    private SqsTestBed(MotoServer moto, AmazonSQSClient sqs, bool ownsMoto)
     {
         Moto = moto;
         Sqs = sqs;
+        _ownsMoto = ownsMoto;
     }
 
     public MotoServer Moto { get; }
@@ -23,9 +26,14 @@ internal sealed class SqsTestBed : IAsyncDisposable
 
     public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
 
-    public static async Task<SqsTestBed> StartAsync() => await StartAsync(await MotoServer.StartAsync());
+    public static async Task<SqsTestBed> StartAsync()
+    {
+        var moto = await MotoServer.StartAsync();
+        return new SqsTestBed(moto, moto.CreateClient(), ownsMoto: true);
+    }
 
-    public static Task<SqsTestBed> StartAsync(MotoServer moto) => Task.FromResult(new SqsTestBed(moto, moto.CreateClient()));
+    /// <summary>A test bed on a moto server shared by a test class (its queues are told apart by <see cref="Prefix"/>); the server is left running.</summary>
+    public static Task<SqsTestBed> StartAsync(MotoServer moto) => Task.FromResult(new SqsTestBed(moto, moto.CreateClient(), ownsMoto: false));
 
     public async Task<string> CreateQueueAsync(string hangfireQueue, int? maximumMessageSize = null)
     {
@@ -98,6 +106,9 @@ internal sealed class SqsTestBed : IAsyncDisposable
         }
 
         Sqs.Dispose();
-        await Moto.DisposeAsync();
+        if (_ownsMoto)
+        {
+            await Moto.DisposeAsync();
+        }
     }
 }

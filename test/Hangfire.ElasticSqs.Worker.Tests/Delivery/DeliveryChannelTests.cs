@@ -89,7 +89,8 @@ public class DeliveryChannelTests
     public void The_transactional_acknowledge_answers_at_once()
     {
         var delivery = new JobDelivery("9", "default");
-        var fetched = new ElasticSqsFetchedJob(null!, delivery); // the storage is used only by the non-transactional acknowledge
+        using var storage = IdleStorage();
+        var fetched = new ElasticSqsFetchedJob(storage, delivery);
 
         fetched.Acknowledge(); // called by the transaction right after its inner commit
 
@@ -104,7 +105,8 @@ public class DeliveryChannelTests
     public void An_acknowledge_is_final_and_an_unacknowledged_job_is_given_back(bool acknowledged)
     {
         var delivery = new JobDelivery("9", "default");
-        var fetched = new ElasticSqsFetchedJob(null!, delivery);
+        using var storage = IdleStorage();
+        var fetched = new ElasticSqsFetchedJob(storage, delivery);
         if (acknowledged)
         {
             fetched.Acknowledge();
@@ -114,5 +116,14 @@ public class DeliveryChannelTests
         fetched.Dispose();
 
         delivery.Completion.Task.Result.Should().Be(acknowledged ? DeliveryOutcome.Acknowledged : DeliveryOutcome.Requeued);
+    }
+
+    /// <summary>A storage that never reaches SQS: the fetched job only reads its telemetry switches.</summary>
+    private static ElasticSqsStorage IdleStorage()
+    {
+        var options = new ElasticSqsStorageOptions { QueueNamePrefix = "idle-", SigningKeyId = WorkerTestHost.KeyId, EnableOutboxSweeper = false };
+        options.SigningKeys[WorkerTestHost.KeyId] = WorkerTestHost.Key;
+        var sqs = new Amazon.SQS.AmazonSQSClient(new Amazon.Runtime.BasicAWSCredentials("test", "test"), new Amazon.SQS.AmazonSQSConfig { ServiceURL = "http://127.0.0.1:1", AuthenticationRegion = "us-east-1" });
+        return new ElasticSqsStorage(new Hangfire.InMemory.InMemoryStorage(), options, sqs);
     }
 }

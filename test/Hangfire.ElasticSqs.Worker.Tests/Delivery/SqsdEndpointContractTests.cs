@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
 
-/// <summary>Every row of the sqsd endpoint's HTTP contract (ARCHITECTURE §3.6), against Kestrel and moto.</summary>
+/// <summary>Every row of the sqsd endpoint's HTTP contract (docs/http-contract.md), against Kestrel and moto.</summary>
 public class SqsdEndpointContractTests
 {
     private MotoServer _moto = null!;

@@ -8,7 +8,7 @@ public class SqsdDeliveryTests
     [Test]
     public void Reads_an_ordinary_sqsd_3_delivery()
     {
-        // The 3.0.4 capture (sqsd-protocol.md §2.4), plus two title-cased attribute headers.
+        // The headers sqsd 3.0.4 sends with a message, plus two title-cased attribute headers.
         var delivery = Parse(
             ("Content-Type", "application/json"),
             ("User-Agent", "aws-sqsd/3.0.4"),
@@ -53,7 +53,7 @@ public class SqsdDeliveryTests
     [Test]
     public void Reads_a_periodic_task()
     {
-        // The 2.4 periodic-task capture (sqsd-protocol.md §2.4, CAP24).
+        // The headers sqsd 2.4 sends with a periodic task.
         var delivery = Parse(
             ("X-Aws-Sqsd-Msgid", "6998edf8-3f19-4c69-92cf-7c919241b957"),
             ("X-Aws-Sqsd-Receive-Count", "4"),

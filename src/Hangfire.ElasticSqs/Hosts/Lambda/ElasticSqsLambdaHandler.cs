@@ -195,7 +195,7 @@ public sealed partial class ElasticSqsLambdaHandler : IDisposable
 
         // No recurring scheduler here: jobs run wherever a record lands, and a scheduler in every execution
         // environment would trigger each occurrence once per environment.
-        var host = PushHost.Attach(_storage, "The Lambda handler (ElasticSqsLambdaHandler)", runsRecurringJobScheduler: false, DeliverySettings.Default, _options.SafetyMargin);
+        var host = PushHost.Attach(_storage, "The Lambda handler (ElasticSqsLambdaHandler)", runsRecurringJobScheduler: false, DeliverySettings.Default, _options.SafetyMargin, host: "lambda");
         var serverName = _options.ServerName ?? Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME") ?? Environment.MachineName;
         var server = new BackgroundJobServer(
             new BackgroundJobServerOptions

@@ -17,14 +17,22 @@ internal sealed class PolledJobLease : IDeliveryLease
     private int _ended;
     private bool _leased;
 
-    public PolledJobLease(PollingHost host, DeliveryPipeline pipeline, PolledMessage message, string jobId, string queue)
+    public PolledJobLease(PollingHost host, DeliveryPipeline pipeline, PolledMessage message, string jobId, string queue, string? traceParent = null)
     {
         _host = host;
         _pipeline = pipeline;
         _message = message;
         JobId = jobId;
         Queue = queue;
+        TraceParent = traceParent;
+        ReadyAt = message.ReceivedAt;
     }
+
+    public string Host => "poll";
+
+    public string? TraceParent { get; }
+
+    public long ReadyAt { get; }
 
     public string JobId { get; }
 
@@ -42,6 +50,7 @@ internal sealed class PolledJobLease : IDeliveryLease
             }
 
             IsAcknowledged = true;
+            _host.Telemetry.Finished(Host, DeliveryStatus.Completed);
             if (_leased)
             {
                 return; // The message was deleted when the lease took over.
@@ -61,6 +70,7 @@ internal sealed class PolledJobLease : IDeliveryLease
                 return;
             }
 
+            _host.Telemetry.Finished(Host, DeliveryStatus.Unavailable);
             if (!_leased)
             {
                 _host.GiveBack(_message);

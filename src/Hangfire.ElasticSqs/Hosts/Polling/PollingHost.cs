@@ -98,6 +98,10 @@ internal sealed partial class PollingHost : IAsyncDisposable
 
     public void RecordError(string operation, Exception error) => _storage.Monitor.RecordError(operation, error);
 
+    public Diagnostics.ElasticSqsTelemetry Telemetry => _storage.Telemetry;
+
+    private const string Host = "poll";
+
     public Task<PolledQueue> ResolveAsync(string hangfireQueue, CancellationToken cancellationToken)
     {
         var task = _queues.GetOrAdd(hangfireQueue, LoadAsync);
@@ -163,6 +167,7 @@ internal sealed partial class PollingHost : IAsyncDisposable
     /// <summary>Runs a received message through the pipeline: a lease when its job should run now, else null.</summary>
     private PolledJobLease? Decide(PolledMessage message)
     {
+        Telemetry.Received(Host);
         var body = Encoding.UTF8.GetBytes(message.Message.Body ?? string.Empty);
         if (!_storage.Pipeline.TryRead(body, message.Attribute, out var verified, out var refusal))
         {
@@ -174,7 +179,7 @@ internal sealed partial class PollingHost : IAsyncDisposable
         var decision = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
         if (decision.ShouldRun)
         {
-            var lease = new PolledJobLease(this, _storage.Pipeline, message, decision.RunJobId!, decision.Queue);
+            var lease = new PolledJobLease(this, _storage.Pipeline, message, decision.RunJobId!, decision.Queue, verified.TraceParent);
             message.Lease = lease;
             return lease;
         }
@@ -185,6 +190,7 @@ internal sealed partial class PollingHost : IAsyncDisposable
 
     private void Finish(PolledMessage message, DeliveryResult result)
     {
+        Telemetry.Finished(Host, result.Status);
         if (result.IsFinished)
         {
             Keeper.Forget(message);

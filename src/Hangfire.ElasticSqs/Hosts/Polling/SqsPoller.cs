@@ -269,6 +269,10 @@ internal sealed partial class SqsPoller : IDisposable
             }, _stop.Token).ConfigureAwait(false);
             var receivedAt = Stopwatch.GetTimestamp();
             messages = [.. (response.Messages ?? []).Select(m => new PolledMessage(queue, m, receivedAt))];
+            if (messages.Count == 0)
+            {
+                _host.Telemetry.EmptyReceive(lane.HangfireQueue);
+            }
             foreach (var message in messages)
             {
                 _host.Keeper.Hold(message);

@@ -45,7 +45,8 @@ internal sealed class ChannelHandOff
     /// <param name="message">A message whose signature verified.</param>
     /// <param name="settings">The host's timings.</param>
     /// <param name="handOffTimeout">How long the job may wait for a free worker before the host is told to retry.</param>
-    public async Task<DeliveryResult> DeliverAsync(VerifiedMessage message, DeliverySettings settings, TimeSpan handOffTimeout)
+    /// <param name="host">The pushing host (sqsd, lambda), for metrics and traces.</param>
+    public async Task<DeliveryResult> DeliverAsync(VerifiedMessage message, DeliverySettings settings, TimeSpan handOffTimeout, string host = "sqsd")
     {
         if (_stopping)
         {
@@ -61,7 +62,7 @@ internal sealed class ChannelHandOff
         var leased = false;
         try
         {
-            var result = await HandOffAsync(decision.RunJobId!, decision.Queue, settings, handOffTimeout).ConfigureAwait(false);
+            var result = await HandOffAsync(new JobDelivery(decision.RunJobId!, decision.Queue, host, message.TraceParent), settings, handOffTimeout).ConfigureAwait(false);
             leased = result.Status == DeliveryStatus.Leased;
             return result;
         }
@@ -74,15 +75,15 @@ internal sealed class ChannelHandOff
         }
     }
 
-    private async Task<DeliveryResult> HandOffAsync(string jobId, string queue, DeliverySettings settings, TimeSpan handOffTimeout)
+    private async Task<DeliveryResult> HandOffAsync(JobDelivery delivery, DeliverySettings settings, TimeSpan handOffTimeout)
     {
+        var jobId = delivery.JobId;
         var started = _time.GetTimestamp();
         if (_stopping)
         {
             return new(DeliveryStatus.Unavailable, "shutting down", jobId);
         }
 
-        var delivery = new JobDelivery(jobId, queue);
         _channel.Write(delivery);
         if (_stopping && delivery.TryAbandon())
         {

@@ -12,17 +12,17 @@ namespace Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 /// <c>HttpConnections</c>), not by an unbounded producer.
 /// </para>
 /// <para>
-/// Why not a bounded <c>System.Threading.Channels</c> channel, as before: a writer parked on a full channel was resumed
+/// Why not a bounded <c>System.Threading.Channels</c> channel: a writer parked on a full channel is resumed
 /// through the thread pool when a worker made room (one extra thread hop per delivery under load, on top of the one
-/// for the outcome), each parked write carried its own linked token and timer, and a worker blocked on
-/// <c>ReadAsync().AsTask()</c> was woken through the thread pool too. Here a worker blocks on a semaphore that a write
+/// for the outcome), each parked write carries its own linked token and timer, and a worker blocked on
+/// <c>ReadAsync().AsTask()</c> is woken through the thread pool too. Here a worker blocks on a semaphore that a write
 /// releases directly.
 /// </para>
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds no OS handle unless AvailableWaitHandle is read, which this class never does; the channel lives as long as its storage.")]
 internal sealed class DeliveryChannel
 {
-    // Guarded by locking it. A plain lock, as inside the bounded channel this replaces: held for an enqueue or a dequeue.
+    // Guarded by locking it. A plain lock, as a bounded channel takes inside: held for an enqueue or a dequeue.
     private readonly Queue<JobDelivery> _queue = new();
 
     // At least one count per live delivery in _queue, so a worker blocks only while there is nothing to take. (A count

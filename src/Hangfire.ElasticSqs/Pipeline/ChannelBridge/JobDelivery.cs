@@ -23,11 +23,19 @@ internal sealed class JobDelivery : IDeliveryLease
     private int _state;
     private Action<JobDelivery>? _leasedGiveBack;
 
-    public JobDelivery(string jobId, string queue)
+    public JobDelivery(string jobId, string queue, string host = "sqsd", string? traceParent = null)
     {
         JobId = jobId;
         Queue = queue;
+        Host = host;
+        TraceParent = traceParent;
     }
+
+    public string Host { get; }
+
+    public string? TraceParent { get; }
+
+    public long ReadyAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public string JobId { get; }
 
@@ -35,8 +43,8 @@ internal sealed class JobDelivery : IDeliveryLease
 
     /// <summary>
     /// The outcome the endpoint awaits. Its continuation (the rest of the HTTP request) runs on the thread pool, never on
-    /// the worker that completes it inside the storage transaction's commit. Measured: running it inline on the worker
-    /// saved no time (A/B within noise), and it would run the application's middleware on Hangfire's worker threads.
+    /// the worker that completes it inside the storage transaction's commit: inline, it would run the application's
+    /// middleware on Hangfire's worker threads, for no gain (docs/performance.md, "Tried and reverted").
     /// </summary>
     public TaskCompletionSource<DeliveryOutcome> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
