@@ -168,6 +168,10 @@ public sealed class LongJobLeaseTests : ScenarioTest
             HeartbeatIntervalSeconds = 1,
             ServerTimeoutSeconds = 60,
             ShutdownTimeoutSeconds = 20,
+
+            // The stopping instance's own sqsd may receive the given-back job's new message just before it dies; it
+            // then reappears after this visibility timeout, as on a real instance.
+            SqsdVisibilityTimeout = 5,
         };
 
         var stopping = await WorkerProcess.StartAsync(Settings("lease-stopping"));
