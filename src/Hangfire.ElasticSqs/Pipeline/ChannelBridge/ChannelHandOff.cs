@@ -151,7 +151,8 @@ internal sealed class ChannelHandOff
             if (IsLeaseRecorded(delivery.JobId, settings) && delivery.TryLease(_leases.GiveBack))
             {
                 // The pipeline's in-flight hold lasts as long as the job, so a redelivery here is still refused.
-                _ = completion.ContinueWith(static (_, state) => ((Action)state!)(), (Action)(() => _pipeline.Release(delivery.JobId)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                var jobId = delivery.JobId;
+                _ = completion.ContinueWith(_ => _pipeline.Release(jobId), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 return new(DeliveryStatus.Leased, "still running at the hold bound: continues under a lease (Processing on this live server)", delivery.JobId);
             }
 
