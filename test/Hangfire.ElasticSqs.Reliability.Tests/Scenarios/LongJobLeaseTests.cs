@@ -38,7 +38,8 @@ public sealed class LongJobLeaseTests : ScenarioTest
         var clock = Stopwatch.StartNew();
         await using (var sqsd = await Sqsd.StartAsync(sqs, queues.Url, proxy.Url, connections: 2, visibilityTimeout: 30, errorVisibilityTimeout: 1))
         {
-            await Eventually.True(() => queues.DepthAsync().GetAwaiter().GetResult() == 0, "the message to be deleted", TimeSpan.FromSeconds(30));
+            // Started first: before the (background) send, an empty queue would mean nothing.
+            await Eventually.True(() => log.Starts("leased") == 1 && queues.DepthAsync().GetAwaiter().GetResult() == 0, "the job to run and its message to be deleted", TimeSpan.FromSeconds(30));
             var deletedAfter = clock.Elapsed;
             var stateWhenDeleted = producer.StateOf(jobId);
             var runningWhenDeleted = log.Of("leased").Count(r => r.Ended is null);
