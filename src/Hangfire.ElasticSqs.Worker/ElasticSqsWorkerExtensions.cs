@@ -61,7 +61,7 @@ public static class ElasticSqsWorkerExtensions
                 provider.GetRequiredService<ElasticSqsStorage>(),
                 "The Elastic Beanstalk worker endpoint (AddHangfireElasticSqsWorker)",
                 runsRecurringJobScheduler: o.RecurringJobScheduler == Hangfire.ElasticSqs.Worker.Scheduling.RecurringJobSchedulerMode.Hangfire,
-                new DeliverySettings(o.DueTolerance, o.ServerTimeout),
+                new DeliverySettings(o.DueTolerance, o.ServerTimeout) { LeaseAfter = o.LeaseAfter },
                 o.HandOffTimeout);
         }));
         services.TryAddSingleton<PeriodicTaskHandler>();

@@ -25,9 +25,21 @@ public sealed class ElasticSqsWorkerOptions
 
     /// <summary>
     /// How long a delivery may wait for a free worker before it is answered 503 (sqsd then retries it after its
-    /// error visibility timeout). Default 30 seconds.
+    /// error visibility timeout). Default 30 seconds. Under a lease (<see cref="LeaseAfter"/>) that bound is used instead.
     /// </summary>
     public TimeSpan HandOffTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest the endpoint holds sqsd's request: waiting for a free worker, then running the job. A job still
+    /// running then is answered 200 (sqsd deletes its message) and goes on under a lease: its <c>Processing</c> state
+    /// on this server, whose heartbeat shows it alive; if the instance dies, another one enqueues the job again. A job
+    /// that found no free worker by then is answered 503. Default 45 seconds, safely below the 60-second
+    /// <c>proxy_read_timeout</c> of Elastic Beanstalk's nginx, so no job length needs nginx or sqsd timeouts raised.
+    /// Applies only with a durable shared inner storage (see <c>ElasticSqsStorageOptions.InnerStorageIsDurable</c>);
+    /// on an in-memory one, or when null, a delivery is held until its job's outcome is recorded, and
+    /// <see cref="HandOffTimeout"/> bounds the wait for a worker.
+    /// </summary>
+    public TimeSpan? LeaseAfter { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
     /// A delayed message that arrives at most this much before its job is due runs now rather than being delayed again

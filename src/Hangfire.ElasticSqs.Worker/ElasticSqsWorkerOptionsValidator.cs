@@ -28,6 +28,11 @@ internal sealed class ElasticSqsWorkerOptionsValidator : IValidateOptions<Elasti
             problems.Add($"HandOffTimeout must be positive (it is {options.HandOffTimeout}).");
         }
 
+        if (options.LeaseAfter is { } leaseAfter && (leaseAfter < TimeSpan.FromSeconds(1) || leaseAfter > TimeSpan.FromHours(12)))
+        {
+            problems.Add($"LeaseAfter must be between 1 second and 12 hours (it is {leaseAfter}); keep it below nginx's proxy_read_timeout (60 seconds on Elastic Beanstalk), or set it to null to hold every delivery until its job ends.");
+        }
+
         if (options.DueTolerance < TimeSpan.Zero || options.DueTolerance > TimeSpan.FromMinutes(1))
         {
             problems.Add($"DueTolerance must be between 0 and 1 minute (it is {options.DueTolerance}).");

@@ -5,6 +5,7 @@ using Hangfire.ElasticSqs.Hosts.Polling;
 using Hangfire.ElasticSqs.Messages;
 using Hangfire.ElasticSqs.Pipeline;
 using Hangfire.ElasticSqs.Pipeline.ChannelBridge;
+using Hangfire.ElasticSqs.Pipeline.Leasing;
 using Hangfire.ElasticSqs.Storage;
 using Hangfire.Logging;
 using Hangfire.Server;
@@ -70,7 +71,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
         Monitor = new Dashboard.SqsMonitor(this);
         Telemetry.ObservePending(Outbox.PendingCount);
         Pipeline = new DeliveryPipeline(this);
-        HandOff = new ChannelHandOff(Pipeline, Deliveries, Time);
+        Leases = new JobLeases(this, LoggerFactory.CreateLogger<JobLeases>());
+        LeasesJobs = InnerStorageDurability.IsDurable(innerStorage, Options.InnerStorageIsDurable);
+        HandOff = new ChannelHandOff(Pipeline, Deliveries, Leases, Time);
         _polling = new Lazy<PollingHost>(() => new PollingHost(this), LazyThreadSafetyMode.ExecutionAndPublication);
         _logger = LoggerFactory.CreateLogger<ElasticSqsStorage>();
         BackgroundSends = new BackgroundSends(Outbox, OnBackgroundSendFailed);
@@ -121,6 +124,27 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
 
     /// <summary>The pipeline and the channel bridge together, for pushing hosts.</summary>
     internal ChannelHandOff HandOff { get; }
+
+    /// <summary>Long jobs' leases: their Processing state on a live server, sent again when given back.</summary>
+    internal JobLeases Leases { get; }
+
+    /// <summary>
+    /// Whether a job may outlive its message under a lease: only on an inner storage that survives the process and is
+    /// shared, where another instance can see the job and run it again.
+    /// </summary>
+    internal bool LeasesJobs { get; }
+
+    /// <summary>How long poll mode may keep a message invisible: SQS's limit, counted from the receive.</summary>
+    internal TimeSpan PollVisibilityLimit { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>The server timeout lease recovery judges servers by (the host's, when it sets one).</summary>
+    internal TimeSpan LeaseServerTimeout { get; set; } = DeliverySettings.Default.ServerTimeout;
+
+    /// <summary>
+    /// The lease recovery a Hangfire server on this storage runs (none on a store that dies with its process). Hangfire
+    /// asks the storage for it only in a full server; a host running a lightweight server adds it itself.
+    /// </summary>
+    internal IBackgroundProcess[] LeaseRecoveryProcesses() => LeasesJobs ? [new LeaseRecovery(this, LeaseServerTimeout)] : [];
 
     /// <summary>Poll mode's receivers; created on the first fetch.</summary>
     internal PollingHost Polling => _polling.Value;
@@ -190,7 +214,8 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     public override IEnumerable<IBackgroundProcess> GetServerRequiredProcesses()
     {
         EnsureCanReceive();
-        return InnerStorage.GetServerRequiredProcesses();
+        var processes = InnerStorage.GetServerRequiredProcesses();
+        return LeaseRecoveryProcesses() is [var recovery] ? processes.Append(recovery) : processes;
     }
 
     /// <inheritdoc />
@@ -202,7 +227,8 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     public override IEnumerable<IServerComponent> GetComponents()
     {
         EnsureCanReceive();
-        return InnerStorage.GetComponents();
+        var components = InnerStorage.GetComponents();
+        return LeasesJobs ? components.Append(new LeaseRecoveryComponent(new LeaseRecovery(this, LeaseServerTimeout))) : components;
     }
 #pragma warning restore CS0618
 

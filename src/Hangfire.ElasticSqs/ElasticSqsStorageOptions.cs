@@ -129,6 +129,14 @@ public sealed class ElasticSqsStorageOptions
     /// </summary>
     public bool EnableTracing { get; set; } = true;
 
+    /// <summary>
+    /// Whether the inner storage survives the process and is shared by every instance (a database). Only then may a
+    /// long job continue under a lease after its message is deleted (see docs/long-jobs.md). Leave
+    /// <see langword="null"/> to detect it: Hangfire.InMemory and Hangfire.MemoryStorage are not durable, any other
+    /// storage is. Set <see langword="false"/> for another storage that keeps jobs in the process.
+    /// </summary>
+    public bool? InnerStorageIsDurable { get; set; }
+
     /// <summary>Creates a deep copy, so that later changes to the original do not reach a running storage.</summary>
     internal ElasticSqsStorageOptions Clone()
     {
@@ -147,6 +155,7 @@ public sealed class ElasticSqsStorageOptions
             EnableOutboxSweeper = EnableOutboxSweeper,
             MaximumMessageSize = MaximumMessageSize,
             SendBatchLinger = SendBatchLinger,
+            InnerStorageIsDurable = InnerStorageIsDurable,
             EnableMetrics = EnableMetrics,
             EnableTracing = EnableTracing,
         };

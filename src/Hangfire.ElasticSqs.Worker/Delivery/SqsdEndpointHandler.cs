@@ -123,7 +123,7 @@ internal sealed partial class SqsdEndpointHandler
     /// <summary>sqsd deletes a message only on exactly 200; anything else is delivered again, until the DLQ.</summary>
     internal static int HttpStatusOf(DeliveryResult result) => result.Status switch
     {
-        DeliveryStatus.Completed or DeliveryStatus.Redelayed or DeliveryStatus.Skipped => StatusCodes.Status200OK,
+        DeliveryStatus.Completed or DeliveryStatus.Leased or DeliveryStatus.Redelayed or DeliveryStatus.Skipped => StatusCodes.Status200OK,
         DeliveryStatus.AlreadyProcessing => StatusCodes.Status409Conflict,
         DeliveryStatus.Malformed => StatusCodes.Status400BadRequest,
         DeliveryStatus.Forbidden => StatusCodes.Status403Forbidden,

@@ -65,7 +65,7 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
         _server = new BackgroundJobServer(
             serverOptions,
             _storage,
-            Scheduling.RecurringJobSchedulerProcesses.For(_services, _options, serverOptions),
+            [.. Scheduling.RecurringJobSchedulerProcesses.For(_services, _options, serverOptions), .. _storage.LeaseRecoveryProcesses()],
             _services.GetService<IJobFilterProvider>() ?? JobFilterProviders.Providers,
             serverOptions.Activator ?? JobActivator.Current,
             _services.GetService<IBackgroundJobFactory>(),
@@ -73,6 +73,11 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
             _services.GetService<IBackgroundJobStateChanger>());
 #pragma warning restore CS0618
         LogStarted(_logger, _options.WorkerCount, serverOptions.ServerName);
+        if (!_storage.LeasesJobs && _options.LeaseAfter is not null)
+        {
+            LogNoLease(_logger, _storage.InnerStorage.GetType().Name);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -106,6 +111,12 @@ internal sealed partial class ElasticSqsWorkerHost : IHostedService, IDisposable
 
     [LoggerMessage(21, LogLevel.Information, "Hangfire.ElasticSqs worker started: {WorkerCount} workers, server {ServerName}")]
     private static partial void LogStarted(ILogger logger, int workerCount, string serverName);
+
+    [LoggerMessage(23, LogLevel.Warning, "Long jobs are not leased: the inner storage ({InnerStorage}) does not survive this process, so a job must hold sqsd's request until it ends. " +
+        "A job longer than nginx's proxy_read_timeout (60 s on Elastic Beanstalk) is answered 504 and delivered again while it runs, and its message is dead-lettered after MaxRetries receives. " +
+        "Raise proxy_read_timeout in .platform/nginx/conf.d, set the worker environment's InactivityTimeout above the longest job and VisibilityTimeout above InactivityTimeout, " +
+        "or use a durable shared inner storage (e.g. Hangfire.PostgreSql) to lease long jobs instead (see docs/long-jobs.md).")]
+    private static partial void LogNoLease(ILogger logger, string innerStorage);
 
     [LoggerMessage(22, LogLevel.Warning, "Shutdown timed out with {InFlight} job(s) still running; their deliveries are answered 503 and sqsd will deliver them again")]
     private static partial void LogShutdownTimedOut(ILogger logger, int inFlight);

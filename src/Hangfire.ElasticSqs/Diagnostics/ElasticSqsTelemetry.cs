@@ -170,6 +170,7 @@ internal sealed class ElasticSqsTelemetry : IDisposable
     private static string OutcomeName(DeliveryStatus status) => status switch
     {
         DeliveryStatus.Completed => "completed",
+        DeliveryStatus.Leased => "leased",
         DeliveryStatus.Redelayed => "redelayed",
         DeliveryStatus.Skipped => "skipped",
         DeliveryStatus.AlreadyProcessing => "already_processing",

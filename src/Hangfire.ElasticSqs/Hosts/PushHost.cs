@@ -43,12 +43,17 @@ internal sealed class PushHost
     public static PushHost Attach(ElasticSqsStorage storage, string name, bool runsRecurringJobScheduler, DeliverySettings settings, TimeSpan handOffTimeout, string host = "sqsd")
     {
         ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(settings);
         storage.UseChannelBridge(name, runsRecurringJobScheduler);
-        return new PushHost(storage, settings, handOffTimeout, host);
+        storage.LeaseServerTimeout = settings.ServerTimeout;
+
+        // A lease on a store that dies with the process would lose the job: hold until the outcome instead.
+        return new PushHost(storage, storage.LeasesJobs ? settings : settings with { LeaseAfter = null }, handOffTimeout, host);
     }
 
     /// <summary>Runs one message through the pipeline: the signature is verified before anything else is read.</summary>
-    public Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute) => DeliverAsync(body, attribute, _handOffTimeout);
+    /// <remarks>Under a lease the hold bound also bounds the wait for a free worker (then 503).</remarks>
+    public Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute) => DeliverAsync(body, attribute, _settings.LeaseAfter ?? _handOffTimeout);
 
     /// <summary>As <see cref="DeliverAsync(byte[], Func{string, string?})"/>, with this delivery's own bound on waiting for a worker.</summary>
     /// <param name="body">The message body.</param>

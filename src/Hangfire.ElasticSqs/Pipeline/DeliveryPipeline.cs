@@ -214,7 +214,7 @@ internal sealed class DeliveryPipeline
 
     private bool IsEarly(DateTime? due, DeliverySettings settings) => due is { } d && d - _storage.Time.GetUtcNow().UtcDateTime > settings.DueTolerance;
 
-    private bool IsServerAlive(string? serverId, DeliverySettings settings)
+    internal bool IsServerAlive(string? serverId, DeliverySettings settings)
     {
         if (serverId is null)
         {

@@ -6,6 +6,12 @@ internal enum DeliveryStatus
     /// <summary>The job ran here and its outcome (succeeded, retry scheduled, failed, deleted) is recorded.</summary>
     Completed,
 
+    /// <summary>
+    /// Still running when the host's hold ended: the job goes on under a lease (its Processing state on this live
+    /// server is already recorded), so the message is done with. If this process dies, lease recovery sends it again.
+    /// </summary>
+    Leased,
+
     /// <summary>Not due yet: sent again with the remaining delay.</summary>
     Redelayed,
 
@@ -32,7 +38,7 @@ internal enum DeliveryStatus
 internal readonly record struct DeliveryResult(DeliveryStatus Status, string Reason, string? JobId = null)
 {
     /// <summary>The message is done with: the host deletes it (sqsd: 200).</summary>
-    public bool IsFinished => Status is DeliveryStatus.Completed or DeliveryStatus.Redelayed or DeliveryStatus.Skipped;
+    public bool IsFinished => Status is DeliveryStatus.Completed or DeliveryStatus.Leased or DeliveryStatus.Redelayed or DeliveryStatus.Skipped;
 
     /// <summary>The message can never succeed: the host leaves it to the queue's redrive policy, never deleting it.</summary>
     public bool IsPoison => Status is DeliveryStatus.Malformed or DeliveryStatus.Unrunnable or DeliveryStatus.Forbidden;

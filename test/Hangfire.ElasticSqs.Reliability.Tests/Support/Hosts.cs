@@ -63,11 +63,30 @@ public sealed class Producer : IDisposable
         return Client.Enqueue(() => ProbeJobs.Run(directory, key, milliseconds));
     }
 
+    /// <summary>A job that stops when Hangfire cancels it (shutdown or abort) instead of running to its end.</summary>
+    public string EnqueueCancellable(ExecutionLog log, string key, int milliseconds)
+    {
+        var directory = log.Directory;
+        return Client.Enqueue(() => ProbeJobs.RunCancellable(directory, key, milliseconds, CancellationToken.None));
+    }
+
     public string? StateOf(string jobId)
     {
         using var connection = Storage.GetConnection();
         return connection.GetStateData(jobId)?.Name;
     }
+
+    /// <summary>The job's current state name and its server (Processing) or reason.</summary>
+    public (string? Name, string? ServerId, string? Reason) StateDataOf(string jobId)
+    {
+        using var connection = Storage.GetConnection();
+        var state = connection.GetStateData(jobId);
+        return (state?.Name, state?.Data.TryGetValue("ServerId", out var server) == true ? server : null, state?.Reason);
+    }
+
+    /// <summary>The reasons of the job's states, newest first.</summary>
+    public IReadOnlyList<string> HistoryOf(string jobId)
+        => Storage.GetMonitoringApi().JobDetails(jobId).History.Select(h => h.StateName + ": " + h.Reason).ToList();
 
     public void Dispose() => Storage.Dispose();
 }

@@ -21,6 +21,15 @@ public static class ProbeJobs
         Append(file, "end");
     }
 
+    /// <summary>As <see cref="Run"/>, but stops when Hangfire cancels the job (shutdown): a start without an end.</summary>
+    public static async Task RunCancellable(string directory, string key, int milliseconds, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(directory, key);
+        Append(file, "start");
+        await Task.Delay(milliseconds, cancellationToken).ConfigureAwait(false);
+        Append(file, "end");
+    }
+
     private static void Append(string file, string what)
         => File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture, $"{what} {Environment.ProcessId} {DateTime.UtcNow.Ticks}\n"));
 }

@@ -38,6 +38,13 @@ public sealed record WorkerSettings
 
     public double ShutdownTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>ElasticSqsWorkerOptions.LeaseAfter in seconds (its default, 45); 0 turns leasing off.</summary>
+    public double LeaseAfterSeconds { get; init; } = 45;
+
+    public double HeartbeatIntervalSeconds { get; init; } = 15;
+
+    public double ServerTimeoutSeconds { get; init; } = 60;
+
     public string? ServerName { get; init; }
 
     /// <summary>Runs a local sqsd inside the worker process (one daemon per "instance", as on Elastic Beanstalk).</summary>
@@ -112,6 +119,9 @@ public static class ReliabilityWorkerApp
             o.HandOffTimeout = TimeSpan.FromSeconds(settings.HandOffTimeoutSeconds);
             o.CronYamlPath = string.Empty;
             o.ServerName = settings.ServerName;
+            o.LeaseAfter = settings.LeaseAfterSeconds > 0 ? TimeSpan.FromSeconds(settings.LeaseAfterSeconds) : null;
+            o.HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatIntervalSeconds);
+            o.ServerTimeout = TimeSpan.FromSeconds(settings.ServerTimeoutSeconds);
         });
         if (settings.SqsdQueueUrl is { } queueUrl)
         {

@@ -36,6 +36,9 @@ internal sealed class PolledMessage
     /// <summary>When a worker took it (a Stopwatch timestamp).</summary>
     public long TakenAt { get; set; }
 
+    /// <summary>The worker's hold on the message's job, once one runs it.</summary>
+    public PolledJobLease? Lease { get; set; }
+
     /// <summary>Set once the message reached SQS's 12-hour visibility limit: it is extended no further.</summary>
     public bool AtVisibilityLimit { get; set; }
 

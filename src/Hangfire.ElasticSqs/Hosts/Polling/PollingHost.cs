@@ -31,7 +31,7 @@ internal sealed partial class PollingHost : IAsyncDisposable
     {
         _storage = storage;
         _logger = storage.LoggerFactory.CreateLogger<PollingHost>();
-        Keeper = new VisibilityKeeper(storage.Sqs, _logger);
+        Keeper = new VisibilityKeeper(storage.Sqs, _logger, storage.PollVisibilityLimit);
         Receipts = new ReceiptBatcher(storage.Sqs, _logger);
         var clientTimeout = storage.Sqs.Config?.Timeout;
         LongPollSeconds = LongPollWithin(clientTimeout);
@@ -49,6 +49,8 @@ internal sealed partial class PollingHost : IAsyncDisposable
     public int LongPollSeconds { get; }
 
     public IAmazonSQS Sqs => _storage.Sqs;
+
+    public ElasticSqsStorage Storage => _storage;
 
     public VisibilityKeeper Keeper { get; }
 
@@ -177,7 +179,9 @@ internal sealed partial class PollingHost : IAsyncDisposable
         var decision = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
         if (decision.ShouldRun)
         {
-            return new PolledJobLease(this, _storage.Pipeline, message, decision.RunJobId!, decision.Queue, verified.TraceParent);
+            var lease = new PolledJobLease(this, _storage.Pipeline, message, decision.RunJobId!, decision.Queue, verified.TraceParent);
+            message.Lease = lease;
+            return lease;
         }
 
         Finish(message, decision.Result);

@@ -10,24 +10,27 @@ namespace Hangfire.ElasticSqs.Hosts.Polling;
 /// <summary>
 /// Keeps every held message invisible while its job waits or runs: a message whose visibility has less than half its
 /// queue's visibility timeout left is extended by a whole timeout, in <c>ChangeMessageVisibilityBatch</c> calls of up to
-/// 10. SQS caps a message's visibility at 12 hours from its receive; a job still running then is logged, and its
-/// message reappears (a redelivery finds the job Processing on a live server and is held back).
+/// 10. SQS caps a message's visibility at 12 hours from its receive. A job still running when the next extension would
+/// be cut short is handed over to a lease (durable inner storage: the message is deleted, the job goes on Processing on
+/// this live server); otherwise it is logged, and its message reappears (a redelivery finds the job Processing on a
+/// live server and is held back).
 /// </summary>
 internal sealed partial class VisibilityKeeper : IAsyncDisposable
 {
-    private static readonly TimeSpan SqsLimit = TimeSpan.FromHours(12);
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(500);
 
     private readonly IAmazonSQS _sqs;
     private readonly ILogger _logger;
+    private readonly TimeSpan _limit;
     private readonly ConcurrentDictionary<PolledMessage, byte> _held = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public VisibilityKeeper(IAmazonSQS sqs, ILogger logger)
+    public VisibilityKeeper(IAmazonSQS sqs, ILogger logger, TimeSpan limit)
     {
         _sqs = sqs;
         _logger = logger;
+        _limit = limit;
         _loop = Task.Run(RunAsync);
     }
 
@@ -83,7 +86,14 @@ internal sealed partial class VisibilityKeeper : IAsyncDisposable
         {
             var message = chunk[i];
             var held = Stopwatch.GetElapsedTime(message.ReceivedAt, now);
-            var left = SqsLimit - held - TimeSpan.FromSeconds(5);
+            var left = _limit - held - TimeSpan.FromSeconds(5);
+            if (left < message.Queue.VisibilityTimeout && !message.AtVisibilityLimit && message.Lease is { } lease && TryHandOver(lease))
+            {
+                message.AtVisibilityLimit = true;
+                LogLeased(_logger, message.MessageId, message.Queue.HangfireQueue, held);
+                continue;
+            }
+
             var timeout = TimeSpan.FromTicks(Math.Min(message.Queue.VisibilityTimeout.Ticks, left.Ticks));
             if (timeout < TimeSpan.FromSeconds(1))
             {
@@ -130,6 +140,27 @@ internal sealed partial class VisibilityKeeper : IAsyncDisposable
             LogExtendFailed(_logger, ex, chunk[0].MessageId, chunk[0].Queue.HangfireQueue, ex.GetType().Name);
         }
     }
+
+    private bool TryHandOver(PolledJobLease lease)
+    {
+        try
+        {
+            return lease.TryHandOverToLease();
+        }
+#pragma warning disable CA1031 // The inner storage is unreachable: extend as far as SQS allows and try again next tick.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandOverFailed(_logger, ex, lease.JobId);
+            return false;
+        }
+    }
+
+    [LoggerMessage(82, LogLevel.Information, "Message {MessageId} (queue {Queue}) has been held for {Held}, near SQS's visibility limit: deleted, and its job goes on under a lease (Processing on this live server)")]
+    private static partial void LogLeased(ILogger logger, string messageId, string queue, TimeSpan held);
+
+    [LoggerMessage(83, LogLevel.Warning, "Could not hand job {JobId} over to a lease near SQS's visibility limit; trying again on the next tick")]
+    private static partial void LogHandOverFailed(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(80, LogLevel.Warning, "Message {MessageId} (queue {Queue}) has been held for {Held}, near SQS's 12-hour visibility limit: it is extended no further and reappears when its visibility ends; a redelivery while its job still runs on a live server is held back, not run")]
     private static partial void LogVisibilityLimit(ILogger logger, string messageId, string queue, TimeSpan held);

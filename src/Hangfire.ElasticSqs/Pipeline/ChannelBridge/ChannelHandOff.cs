@@ -1,3 +1,5 @@
+using Hangfire.ElasticSqs.Pipeline.Leasing;
+
 namespace Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 
 /// <summary>
@@ -7,15 +9,20 @@ namespace Hangfire.ElasticSqs.Pipeline.ChannelBridge;
 /// </summary>
 internal sealed class ChannelHandOff
 {
+    /// <summary>How often a held delivery whose worker has not yet recorded Processing looks again.</summary>
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromMilliseconds(200);
+
     private readonly DeliveryPipeline _pipeline;
     private readonly DeliveryChannel _channel;
+    private readonly JobLeases _leases;
     private readonly TimeProvider _time;
     private volatile bool _stopping;
 
-    public ChannelHandOff(DeliveryPipeline pipeline, DeliveryChannel channel, TimeProvider time)
+    public ChannelHandOff(DeliveryPipeline pipeline, DeliveryChannel channel, JobLeases leases, TimeProvider time)
     {
         _pipeline = pipeline;
         _channel = channel;
+        _leases = leases;
         _time = time;
     }
 
@@ -52,19 +59,26 @@ internal sealed class ChannelHandOff
             return decision.Result;
         }
 
+        var leased = false;
         try
         {
-            return await HandOffAsync(new JobDelivery(decision.RunJobId!, decision.Queue, host, message.TraceParent), handOffTimeout).ConfigureAwait(false);
+            var result = await HandOffAsync(new JobDelivery(decision.RunJobId!, decision.Queue, host, message.TraceParent), settings, handOffTimeout).ConfigureAwait(false);
+            leased = result.Status == DeliveryStatus.Leased;
+            return result;
         }
         finally
         {
-            _pipeline.Release(decision.RunJobId!);
+            if (!leased)
+            {
+                _pipeline.Release(decision.RunJobId!);
+            }
         }
     }
 
-    private async Task<DeliveryResult> HandOffAsync(JobDelivery delivery, TimeSpan handOffTimeout)
+    private async Task<DeliveryResult> HandOffAsync(JobDelivery delivery, DeliverySettings settings, TimeSpan handOffTimeout)
     {
         var jobId = delivery.JobId;
+        var started = _time.GetTimestamp();
         if (_stopping)
         {
             return new(DeliveryStatus.Unavailable, "shutting down", jobId);
@@ -95,9 +109,77 @@ internal sealed class ChannelHandOff
             // A worker took it just as the bound passed: wait for its outcome below.
         }
 
+        if (settings.LeaseAfter is { } leaseAfter)
+        {
+            var leasedResult = await HoldThenLeaseAsync(delivery, leaseAfter - _time.GetElapsedTime(started), settings).ConfigureAwait(false);
+            if (leasedResult is { } result)
+            {
+                return result;
+            }
+        }
+
         // Taken: wait for the outcome however long the job runs. A client that disconnects does not cancel it.
         return await completion.ConfigureAwait(false) == DeliveryOutcome.Acknowledged
             ? new(DeliveryStatus.Completed, "outcome recorded", jobId)
             : new(DeliveryStatus.Unavailable, "the worker gave the job back (shutting down)", jobId);
+    }
+
+    /// <summary>
+    /// Waits for the outcome until the hold ends; then, while the job still runs, hands it over to its lease once its
+    /// Processing state on this live server is recorded (Hangfire's worker commits it before the job starts, so it is
+    /// normally there already). The message is answered for only after that record is read back: a crash right after
+    /// the answer leaves a job Processing on a dead server, which lease recovery sends again. Null: the job ended first.
+    /// </summary>
+    private async Task<DeliveryResult?> HoldThenLeaseAsync(JobDelivery delivery, TimeSpan left, DeliverySettings settings)
+    {
+        var completion = delivery.Completion.Task;
+        if (left > TimeSpan.Zero)
+        {
+            try
+            {
+                await completion.WaitAsync(left, _time).ConfigureAwait(false);
+                return null;
+            }
+            catch (TimeoutException)
+            {
+                // Still running at the bound.
+            }
+        }
+
+        while (!completion.IsCompleted)
+        {
+            if (IsLeaseRecorded(delivery.JobId, settings) && delivery.TryLease(_leases.GiveBack))
+            {
+                // The pipeline's in-flight hold lasts as long as the job, so a redelivery here is still refused.
+                var jobId = delivery.JobId;
+                _ = completion.ContinueWith(_ => _pipeline.Release(jobId), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return new(DeliveryStatus.Leased, "still running at the hold bound: continues under a lease (Processing on this live server)", delivery.JobId);
+            }
+
+            try
+            {
+                await completion.WaitAsync(LeaseCheckInterval, _time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Look again.
+            }
+        }
+
+        return null;
+    }
+
+    private bool IsLeaseRecorded(string jobId, DeliverySettings settings)
+    {
+        try
+        {
+            return _leases.IsRecorded(jobId, settings);
+        }
+#pragma warning disable CA1031 // The inner storage is unreachable: keep holding, as without a lease, and look again.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
     }
 }

@@ -19,7 +19,9 @@ internal sealed class JobDelivery : IDeliveryLease
     private const int Pending = 0;
     private const int Taken = 1;
     private const int Abandoned = 2;
+    private readonly object _outcome = new();
     private int _state;
+    private Action<JobDelivery>? _leasedGiveBack;
 
     public JobDelivery(string jobId, string queue, string host = "sqsd", string? traceParent = null)
     {
@@ -57,7 +59,49 @@ internal sealed class JobDelivery : IDeliveryLease
 
     public bool IsAcknowledged => Completion.Task.IsCompletedSuccessfully && Completion.Task.Result == DeliveryOutcome.Acknowledged;
 
-    public void Acknowledge() => Completion.TrySetResult(DeliveryOutcome.Acknowledged);
+    /// <summary>True once the host answered for the message while the job still runs (its message is deleted).</summary>
+    public bool IsLeased => Volatile.Read(ref _leasedGiveBack) is not null;
 
-    public void GiveBack() => Completion.TrySetResult(DeliveryOutcome.Requeued);
+    /// <summary>
+    /// Turns the delivery into a lease: the host answers for the message now, so a later give-back can no longer hand
+    /// the message back and runs <paramref name="giveBack"/> instead (which sends the job again). False when the
+    /// worker already acknowledged or gave the job back: the outcome stands.
+    /// </summary>
+    public bool TryLease(Action<JobDelivery> giveBack)
+    {
+        lock (_outcome)
+        {
+            if (Completion.Task.IsCompleted)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _leasedGiveBack, giveBack);
+            return true;
+        }
+    }
+
+    public void Acknowledge()
+    {
+        lock (_outcome)
+        {
+            Completion.TrySetResult(DeliveryOutcome.Acknowledged);
+        }
+    }
+
+    public void GiveBack()
+    {
+        Action<JobDelivery>? leasedGiveBack;
+        lock (_outcome)
+        {
+            if (!Completion.TrySetResult(DeliveryOutcome.Requeued))
+            {
+                return; // Acknowledged (or given back) already: Hangfire's worker disposes every fetched job.
+            }
+
+            leasedGiveBack = _leasedGiveBack;
+        }
+
+        leasedGiveBack?.Invoke(this);
+    }
 }

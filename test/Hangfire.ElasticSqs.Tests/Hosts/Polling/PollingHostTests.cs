@@ -86,6 +86,32 @@ public class PollingHostTests
     }
 
     [Test]
+    public async Task A_job_still_running_near_the_visibility_limit_goes_on_under_a_lease_and_its_message_is_deleted()
+    {
+        // SQS's 12-hour limit shortened to 8 s; the in-memory store is declared durable so that the lease applies.
+        var durable = _bed.CreateStorage(o =>
+        {
+            o.ReceiveFromSqs = true;
+            o.InnerStorageIsDurable = true;
+        });
+        durable.PollVisibilityLimit = TimeSpan.FromSeconds(8);
+        var (storage, dlq) = await PollStorageAsync("leased", existing: durable, visibilityTimeout: 2, maxReceiveCount: 1);
+        using var server = Server(storage, ["leased"], workers: 1);
+        var key = Guid.NewGuid().ToString("N");
+        var job = new BackgroundJobClient(storage).Create(() => PollJobs.Hold(key), new EnqueuedState("leased"));
+        await Eventually.True(() => PollJobs.RunsOf(key) == 1, "the job to start");
+
+        await Eventually.Until(() => VisibleAndInFlightAsync("leased"), n => n == 0, "the message deleted while the job runs", TimeSpan.FromSeconds(30));
+        StateOf(storage, job).Should().Be("Processing", "the job goes on under its lease");
+
+        PollJobs.Release(key);
+        await Eventually.Until(() => StateOf(storage, job), s => s == "Succeeded", "the leased job to succeed");
+        PollJobs.RunsOf(key).Should().Be(1);
+        (await VisibleAndInFlightAsync("leased")).Should().Be(0);
+        (await CountAsync(dlq)).Should().Be(0);
+    }
+
+    [Test]
     public async Task Hostile_messages_reach_the_dead_letter_queue_and_never_run()
     {
         var (storage, dlq) = await PollStorageAsync("hostile", visibilityTimeout: 1, maxReceiveCount: 2);
