@@ -4,6 +4,7 @@ using Hangfire.ElasticSqs.Worker.Tests.Scheduling;
 using Hangfire.States;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Hangfire.ElasticSqs.Worker.Tests.Delivery;
@@ -62,7 +63,7 @@ public class LeaseTests
     [Test]
     public async Task On_an_in_memory_store_nothing_is_leased_and_the_start_up_warning_names_the_settings_to_raise()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLoggerProvider();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await WorkerTestHost.StartAsync(_moto, time: clock, worker: o => o.LeaseAfter = TimeSpan.FromSeconds(5), services: s => s.AddSingleton<ILoggerProvider>(logs));
         var key = Guid.NewGuid().ToString();
@@ -79,12 +80,12 @@ public class LeaseTests
         }
 
         host.StateOf(jobId).Should().Be(SucceededState.StateName);
-        logs.Entries.Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("not leased", StringComparison.Ordinal))
+        logs.Collector.GetSnapshot().Should().ContainSingle(e => e.Level == LogLevel.Warning && e.Message.Contains("not leased", StringComparison.Ordinal))
             .Which.Message.Should().Contain("InMemoryStorage").And.Contain("proxy_read_timeout").And.Contain("InactivityTimeout").And.Contain("VisibilityTimeout");
     }
 
     [Test]
     public void The_bound_must_be_between_1_second_and_12_hours()
-        => new ElasticSqsWorkerOptions { LeaseAfter = TimeSpan.FromMilliseconds(500) }
-            .Validate().Should().ContainSingle().Which.Should().Contain("LeaseAfter").And.Contain("proxy_read_timeout");
+        => ElasticSqsWorkerOptionsValidator.Problems(new ElasticSqsWorkerOptions { LeaseAfter = TimeSpan.FromMilliseconds(500) })
+            .Should().ContainSingle().Which.Should().Contain("LeaseAfter").And.Contain("proxy_read_timeout");
 }
