@@ -102,13 +102,13 @@ public sealed class DeadLettersPageTests
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
     }
 
-    private static async Task<WebApplication> StartDashboardAsync(JobStorage storage)
+    private static async Task<WebApplication> StartDashboardAsync(ElasticSqsStorage storage)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Services.AddAntiforgery();
-        builder.Services.AddHangfire(c => c.UseStorage(storage));
+        builder.Services.AddHangfire(c => c.UseElasticSqsStorage(storage));
         var app = builder.Build();
         app.UseHangfireDashboard("/hangfire", new DashboardOptions(), storage);
         app.UseHangfireDashboard("/locked", new DashboardOptions { Authorization = [new DenyAll()] }, storage);
