@@ -216,6 +216,13 @@ internal sealed partial class SqsPoller : IDisposable
                 {
                     lane.PartialSince = 0;
                 }
+                else if (!idle && need < PartialBatch(demand))
+                {
+                    // Every waiting worker has a message to take: rather than a receive per finished job (one message
+                    // each when round trips are fast), wait until a few messages are wanted. Each finished job raises
+                    // the need, and a worker left with nothing to take starts a receive at once.
+                    lane.PartialSince = 0;
+                }
                 else if (lane.ReceivesInFlight == 0 || lane.Linger == 0 || (lane.PartialSince != 0 && now - lane.PartialSince >= lane.Linger))
                 {
                     Start(lane, need, waitSeconds: 0);
@@ -248,6 +255,9 @@ internal sealed partial class SqsPoller : IDisposable
             }
         }
     }
+
+    /// <summary>The smallest partial receive worth a call while no worker is idle: half a full one, less for small servers.</summary>
+    private static int PartialBatch(int demand) => Math.Clamp(demand / 2, 1, MaxMessagesPerReceive / 2);
 
     private void Start(PollerLane lane, int ask, int waitSeconds)
     {
