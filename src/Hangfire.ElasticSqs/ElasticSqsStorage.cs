@@ -119,6 +119,9 @@ public sealed class ElasticSqsStorage : JobStorage, IDisposable
     /// <summary>Where a pushing host (the sqsd endpoint) hands deliveries to this storage's workers (the channel bridge).</summary>
     internal DeliveryChannel Deliveries { get; } = new();
 
+    /// <summary>Queue names an enqueue of this storage has committed to the Dashboard's set of queue names.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, byte> RecordedQueueNames { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The delivery pipeline every host feeds.</summary>
     internal DeliveryPipeline Pipeline { get; }
 

@@ -35,7 +35,8 @@ internal static class ExecutionBenchmarks
         var channelRounds = new List<double>();
         var emptyRounds = new List<double>();
         var pollRounds = new List<double>();
-        var cpuPerJob = (Http: new List<double>(), Handler: new List<double>(), Bridge: new List<double>(), Empty: new List<double>());
+        var messagesPerReceive = new List<double>();
+        var cpuPerJob = (Http: new List<double>(), Handler: new List<double>(), Bridge: new List<double>(), Empty: new List<double>(), Stock: new List<double>(), Poll: new List<double>());
         using var endpointInner = new InMemoryStorage();
         await using (var app = await WorkerApp.StartAsync(endpointInner, sqs, "x-", settings.WorkerCount))
         await using (var empty = await WorkerApp.StartEmptyAsync())
@@ -47,18 +48,27 @@ internal static class ExecutionBenchmarks
             for (var round = 0; round < warmUpRounds + settings.Rounds; round++)
             {
                 double stockRate;
+                var stockUsage = ProcessCpu.Start();
                 using (var stockStorage = new InMemoryStorage())
                 {
                     stockRate = await StockRoundAsync(stockStorage, jobs, settings.WorkerCount, new BackgroundJobServerOptions());
                 }
 
+                var stockCpu = stockUsage.MicrosecondsPer(jobs); // enqueues and server start included
+
                 // Poll mode: a stock BackgroundJobServer on a ReceiveFromSqs storage, its backlog seeded on the stand-in.
                 double pollRate;
+                double pollCpu;
+                double perReceive;
                 using (var pollInner = new InMemoryStorage())
                 using (var pollStorage = PollModeBenchmark.Storage(pollInner, sqs, $"p{round}-"))
                 {
                     await PollModeBenchmark.SeedAsync(pollStorage, standIn, $"p{round}-", jobs);
+                    var pollUsage = ProcessCpu.Start();
+                    var (receives, received) = (standIn.CallsOf("ReceiveMessage"), standIn.Received);
                     pollRate = await PollModeBenchmark.RunAsync(pollStorage, jobs, settings.WorkerCount);
+                    pollCpu = pollUsage.MicrosecondsPer(jobs);
+                    perReceive = (double)(standIn.Received - received) / Math.Max(1, standIn.CallsOf("ReceiveMessage") - receives);
                 }
 
                 var messages = await PrepareAsync(app.Storage, standIn, jobs);
@@ -88,11 +98,14 @@ internal static class ExecutionBenchmarks
                     cpuPerJob.Handler.Add(handlerCpu);
                     cpuPerJob.Bridge.Add(bridgeCpu);
                     cpuPerJob.Empty.Add(emptyCpu);
+                    cpuPerJob.Stock.Add(stockCpu);
+                    cpuPerJob.Poll.Add(pollCpu);
+                    messagesPerReceive.Add(perReceive);
                 }
             }
         }
 
-        var stockRow = report.Add(name, $"stock BackgroundJobServer + InMemory, {settings.WorkerCount} workers", "none", stock, "jobs/s", null);
+        var stockRow = report.Add(name, $"stock BackgroundJobServer + InMemory, {settings.WorkerCount} workers", "none", stock, "jobs/s", null, ProcessCpu.Note(cpuPerJob.Stock) + " (its enqueues and server start included)");
         var endpointRow = report.Add(name, $"ElasticSqs sqsd endpoint (HTTP, {Connections} conns) + InMemory, {settings.WorkerCount} workers", "none (deliveries POSTed)", endpointRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Http));
         report.Add(name, $"ElasticSqs endpoint handler in-process (no Kestrel/sockets: gate, headers, signature, envelope, channel), {Connections} concurrent", "none", handlerRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Handler));
         report.Add(name, $"ElasticSqs channel bridge in-process (dispatcher only, no HTTP), {Connections} concurrent", "none", channelRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Bridge) + " (includes parsing the envelopes up front)");
@@ -124,7 +137,7 @@ internal static class ExecutionBenchmarks
         report.Judge("InMemory: endpoint cost per job ≤ 3× empty Kestrel's", costRatio, 3, atLeast: false,
             $"{costRatio:0.00}× ({1000 / endpointRow.Median:0.000} vs {1000 / emptyRow.Median:0.000} ms per job)");
 
-        var pollRow = report.Add(name, $"ElasticSqs poll mode (ReceiveFromSqs, backlog seeded through the storage) + InMemory, {settings.WorkerCount} workers", "stand-in 0 ms", pollRounds, "jobs/s", stockRow);
+        var pollRow = report.Add(name, $"ElasticSqs poll mode (ReceiveFromSqs, backlog seeded through the storage) + InMemory, {settings.WorkerCount} workers", "stand-in 0 ms", pollRounds, "jobs/s", stockRow, ProcessCpu.Note(cpuPerJob.Poll) + FormattableString.Invariant($" (the stand-in's included; the enqueues are not); {Report.Median(messagesPerReceive):0.0} messages per ReceiveMessage"));
         report.Judge($"InMemory, no-op jobs, {settings.WorkerCount} workers, stand-in 0 ms: poll mode ≥ 0.8× stock BackgroundJobServer + InMemory", pollRow.Ratio!.Value, 0.8, atLeast: true,
             $"{pollRow.Ratio:0.00}× ({Report.Format(pollRow.Median)} vs {Report.Format(stockRow.Median)} jobs/s)");
     }

@@ -23,6 +23,57 @@ internal static class PollModeBenchmark
         using var sqs = WorkerApp.Client(standIn.Url);
         await SaturationAsync(report, settings, standIn, sqs);
         await LatencyAsync(report, settings, standIn, sqs);
+        await SqsClientFloorAsync(report, settings, standIn, sqs);
+    }
+
+    /// <summary>
+    /// What poll mode's SQS side alone costs per job at 0 ms: the seeded messages received 10 at a time and deleted in
+    /// batches of 10 through the AWS SDK, one call after the other, as <see cref="SqsPoller"/> and
+    /// <see cref="Hosts.Polling.ReceiptBatcher"/> call it — no pipeline, no Hangfire. The stand-in answers in the same
+    /// process, so its CPU is included.
+    /// </summary>
+    private static async Task SqsClientFloorAsync(Report report, Settings settings, SqsStandIn standIn, AmazonSQSClient sqs)
+    {
+        var jobs = settings.ExecutionJobs;
+        var wall = new List<double>();
+        var cpu = new List<double>();
+        for (var round = 0; round <= settings.Rounds; round++)
+        {
+            var prefix = $"f{round}-";
+            using var inner = new InMemoryStorage();
+            using var storage = Storage(inner, sqs, prefix);
+            await SeedAsync(storage, standIn, prefix, jobs);
+            var url = (await sqs.GetQueueUrlAsync(prefix + "default")).QueueUrl;
+            var usage = ProcessCpu.Start();
+            var watch = Stopwatch.StartNew();
+            var drained = 0;
+            while (drained < jobs)
+            {
+                var received = (await sqs.ReceiveMessageAsync(new Amazon.SQS.Model.ReceiveMessageRequest
+                {
+                    QueueUrl = url,
+                    MaxNumberOfMessages = 10,
+                    WaitTimeSeconds = 0,
+                    MessageAttributeNames = ["All"],
+                    MessageSystemAttributeNames = [Amazon.SQS.MessageSystemAttributeName.ApproximateReceiveCount],
+                })).Messages ?? [];
+                if (received.Count > 0)
+                {
+                    await sqs.DeleteMessageBatchAsync(new Amazon.SQS.Model.DeleteMessageBatchRequest(url, [.. received.Select((m, i) => new Amazon.SQS.Model.DeleteMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle))]));
+                }
+
+                drained += received.Count;
+            }
+
+            if (round > 0)
+            {
+                wall.Add(watch.Elapsed.TotalMicroseconds / jobs);
+                cpu.Add(usage.MicrosecondsPer(jobs));
+            }
+        }
+
+        report.Add(Name, "SQS side alone: ReceiveMessage (10) + DeleteMessageBatch (10) through the AWS SDK, sequential, wall time per message", "stand-in 0 ms", wall, "µs/job", null);
+        report.Add(Name, "SQS side alone: the same, process CPU per message (client and stand-in)", "stand-in 0 ms", cpu, "µs/job", null);
     }
 
     /// <summary>A poll-mode storage over <paramref name="inner"/>, whose queues are named with <paramref name="prefix"/>.</summary>

@@ -96,6 +96,7 @@ internal static class Program
             ("latency", LatencyBenchmark.RunAsync),
             ("lambda", LambdaBenchmark.RunAsync),
             ("poll", PollModeBenchmark.RunAsync),
+            ("roundtrips", RoundTripBenchmark.RunAsync),
         };
         var failed = false;
         foreach (var (name, run) in steps.Where(s => settings.Runs(s.Name)))

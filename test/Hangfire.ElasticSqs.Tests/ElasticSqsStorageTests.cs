@@ -160,6 +160,27 @@ public class ElasticSqsStorageTests
     }
 
     [Test]
+    public async Task A_queue_is_listed_on_the_dashboard_from_its_first_committed_enqueue_not_from_a_refused_one()
+    {
+        await _bed.CreateQueueAsync("digests", maximumMessageSize: 1024);
+        var inner = new InMemoryStorage();
+        var storage = _bed.CreateStorage(inner: inner);
+        var client = new BackgroundJobClient(storage);
+        var large = new string('x', 2000);
+
+        var refused = () => client.Enqueue("digests", () => TestJobs.Carry(large));
+        refused.Should().Throw<BackgroundJobClientException>().WithInnerException<JobTooLargeException>();
+        storage.GetMonitoringApi().Queues().Select(q => q.Name).Should().NotContain("digests", "nothing was committed");
+
+        client.Enqueue("digests", () => TestJobs.Work(1));
+        client.Enqueue("digests", () => TestJobs.Work(2));
+
+        storage.GetMonitoringApi().Queues().Should().ContainSingle(q => q.Name == "digests").Which.Length.Should().Be(2);
+        _bed.CreateStorage(inner: inner).GetMonitoringApi().Queues().Select(q => q.Name).Should().Contain("digests", "another process's Dashboard reads the same inner storage");
+        await storage.BackgroundSends.WhenIdleAsync();
+    }
+
+    [Test]
     public void A_queue_without_a_mapping_is_refused_naming_the_queue_and_the_setting()
     {
         var storage = _bed.CreateStorage(o =>

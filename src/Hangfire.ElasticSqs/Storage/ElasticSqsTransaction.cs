@@ -23,6 +23,7 @@ internal sealed class ElasticSqsTransaction : JobStorageTransaction
     private readonly List<ElasticSqsFetchedJob> _acknowledgeAfterCommit = [];
     private Dictionary<string, DateTime>? _scheduledAt;
     private Dictionary<string, int>? _retryCounts;
+    private List<string>? _newQueueNames;
 
     public ElasticSqsTransaction(ElasticSqsStorage storage, ElasticSqsConnection connection, IWriteOnlyTransaction inner)
     {
@@ -36,7 +37,15 @@ internal sealed class ElasticSqsTransaction : JobStorageTransaction
     {
         // The job list behind the Dashboard's Enqueued views; the message itself goes to SQS.
         var now = _storage.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        _inner.AddToSet(StorageKeys.Queues, queue);
+
+        // Queue names are only ever added to that set, never removed: once an enqueue of this storage committed a
+        // name, writing it again would cost every later enqueue a database round trip for nothing.
+        if (!_storage.RecordedQueueNames.ContainsKey(queue))
+        {
+            _inner.AddToSet(StorageKeys.Queues, queue);
+            (_newQueueNames ??= []).Add(queue);
+        }
+
         _inner.AddToSet(StorageKeys.Queue(queue), jobId, now);
         _sends.Add(PendingSend.Create(jobId, queue, due: null));
     }
@@ -116,6 +125,11 @@ internal sealed class ElasticSqsTransaction : JobStorageTransaction
         {
             _storage.Outbox.Abandon(_sends);
             throw;
+        }
+
+        foreach (var queue in _newQueueNames ?? [])
+        {
+            _storage.RecordedQueueNames.TryAdd(queue, 0);
         }
 
         foreach (var fetched in _acknowledgeAfterCommit)

@@ -30,7 +30,6 @@ internal sealed partial class SqsPoller : IDisposable
     private readonly PollingHost _host;
     private readonly PollerLane[] _lanes;
     private readonly object _lock = new();
-    private readonly SemaphoreSlim _received = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger _logger;
     private readonly Timer _planTimer;
@@ -51,45 +50,50 @@ internal sealed partial class SqsPoller : IDisposable
     }
 
     /// <summary>Blocks until a message for one of the queues is received; throws when <paramref name="cancellationToken"/> fires.</summary>
+    /// <remarks>
+    /// Waits on <see cref="_lock"/> itself, which every receive pulses once per message it queued. A
+    /// <see cref="SemaphoreSlim"/> spins and yields before it blocks: with dozens of idle workers on a few cores, that
+    /// spinning took CPU from the jobs and the receives that would have freed them (docs/performance.md).
+    /// </remarks>
     public PolledMessage Take(CancellationToken cancellationToken)
     {
+        using var wake = cancellationToken.Register(WakeAll);
         lock (_lock)
         {
             _waiting++;
             Plan();
-        }
-
-        try
-        {
             while (true)
             {
-                _received.Wait(cancellationToken);
-                lock (_lock)
+                foreach (var lane in _lanes)
                 {
-                    foreach (var lane in _lanes)
+                    if (lane.Received.TryDequeue(out var message))
                     {
-                        if (lane.Received.TryDequeue(out var message))
-                        {
-                            _held--;
-                            _waiting--;
-                            _running++;
-                            message.Poller = this;
-                            message.TakenAt = Stopwatch.GetTimestamp();
-                            Plan();
-                            return message;
-                        }
+                        _held--;
+                        _waiting--;
+                        _running++;
+                        message.Poller = this;
+                        message.TakenAt = Stopwatch.GetTimestamp();
+                        Plan();
+                        return message;
                     }
                 }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    _waiting--;
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                Monitor.Wait(_lock);
             }
         }
-        catch (OperationCanceledException)
-        {
-            lock (_lock)
-            {
-                _waiting--;
-            }
+    }
 
-            throw;
+    private void WakeAll()
+    {
+        lock (_lock)
+        {
+            Monitor.PulseAll(_lock);
         }
     }
 
@@ -212,6 +216,13 @@ internal sealed partial class SqsPoller : IDisposable
                 {
                     lane.PartialSince = 0;
                 }
+                else if (!idle && need < PartialBatch(demand))
+                {
+                    // Every waiting worker has a message to take: rather than a receive per finished job (one message
+                    // each when round trips are fast), wait until a few messages are wanted. Each finished job raises
+                    // the need, and a worker left with nothing to take starts a receive at once.
+                    lane.PartialSince = 0;
+                }
                 else if (lane.ReceivesInFlight == 0 || lane.Linger == 0 || (lane.PartialSince != 0 && now - lane.PartialSince >= lane.Linger))
                 {
                     Start(lane, need, waitSeconds: 0);
@@ -244,6 +255,9 @@ internal sealed partial class SqsPoller : IDisposable
             }
         }
     }
+
+    /// <summary>The smallest partial receive worth a call while no worker is idle: half a full one, less for small servers.</summary>
+    private static int PartialBatch(int demand) => Math.Clamp(demand / 2, 1, MaxMessagesPerReceive / 2);
 
     private void Start(PollerLane lane, int ask, int waitSeconds)
     {
@@ -297,9 +311,9 @@ internal sealed partial class SqsPoller : IDisposable
                     }
 
                     _held += messages.Count;
-                    if (messages.Count > 0)
+                    for (var i = 0; i < messages.Count; i++)
                     {
-                        _received.Release(messages.Count);
+                        Monitor.Pulse(_lock); // one waiting worker per message; the others sleep on
                     }
 
                     Plan();
