@@ -60,24 +60,33 @@ internal sealed class PushHost
     /// <param name="attribute">The message's string attributes, by name (null when absent).</param>
     /// <param name="handOffTimeout">How long the job may wait for a free worker (a host with a deadline passes what is left of it).</param>
     public async Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute, TimeSpan handOffTimeout)
-    {
-        _storage.Telemetry.Received(_host);
-        var result = _storage.Pipeline.TryRead(body, attribute, out var message, out var refusal)
-            ? await _storage.HandOff.DeliverAsync(message, _settings, handOffTimeout, _host).ConfigureAwait(false)
-            : refusal;
-        _storage.Telemetry.Finished(_host, result.Status);
-        return result;
-    }
+        => TryRead(body, attribute, out var message, out var refusal) ? await HandOffAsync(message, handOffTimeout).ConfigureAwait(false) : refusal;
 
     /// <summary>
     /// The first half of <see cref="DeliverAsync(byte[], Func{string, string?})"/>: verify, then parse. The message keeps
-    /// no reference to <paramref name="body"/>, so a host can free the body's memory before <see cref="HandOffAsync"/>.
+    /// no reference to <paramref name="body"/>, so a host can free the body's memory before <see cref="HandOffAsync(VerifiedMessage)"/>.
     /// </summary>
     public bool TryRead(ReadOnlySpan<byte> body, Func<string, string?> attribute, out VerifiedMessage message, out DeliveryResult refusal)
-        => _storage.Pipeline.TryRead(body, attribute, out message, out refusal);
+    {
+        _storage.Telemetry.Received(_host);
+        if (_storage.Pipeline.TryRead(body, attribute, out message, out refusal))
+        {
+            return true;
+        }
 
-    /// <summary>The second half: decide and hand the verified job to a worker.</summary>
-    public Task<DeliveryResult> HandOffAsync(VerifiedMessage message) => _storage.HandOff.DeliverAsync(message, _settings, _handOffTimeout);
+        _storage.Telemetry.Finished(_host, refusal.Status);
+        return false;
+    }
+
+    /// <summary>The second half: decide and hand the verified job to a worker (under a lease, the hold bound also bounds the wait).</summary>
+    public Task<DeliveryResult> HandOffAsync(VerifiedMessage message) => HandOffAsync(message, _settings.LeaseAfter ?? _handOffTimeout);
+
+    private async Task<DeliveryResult> HandOffAsync(VerifiedMessage message, TimeSpan handOffTimeout)
+    {
+        var result = await _storage.HandOff.DeliverAsync(message, _settings, handOffTimeout, _host).ConfigureAwait(false);
+        _storage.Telemetry.Finished(_host, result.Status);
+        return result;
+    }
 
     /// <summary>Completes when the job messages this process is sending in the background (retries, continuations) have reached SQS.</summary>
     public Task WhenSendsIdleAsync() => _storage.BackgroundSends.WhenIdleAsync();

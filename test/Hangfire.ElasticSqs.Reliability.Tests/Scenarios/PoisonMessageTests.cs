@@ -45,11 +45,16 @@ public sealed class PoisonMessageTests : ScenarioTest
         // 2. Signed with the real key, but its job-id attribute disagrees with the envelope: 400 every time.
         var valid = new JobEnvelope("poison-400", "default", missingType, DateTime.UtcNow, "some-other-store");
         var body = valid.ToUtf8();
-        var attributes = new Dictionary<string, string> { [MessageAttributeNames.JobId] = "not-poison-400", [MessageAttributeNames.Retry] = "0" };
+        var attributes = new Dictionary<string, string>
+        {
+            [MessageAttributeNames.JobId] = "not-poison-400",
+            [MessageAttributeNames.Retry] = "0",
+            [MessageAttributeNames.Sent] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        };
         attributes[MessageAttributeNames.Signature] = producer.Storage.Signer.Sign(body, n => attributes.GetValueOrDefault(n));
         await sqs.SendMessageAsync(new SendMessageRequest(queues.Url, Encoding.UTF8.GetString(body))
         {
-            MessageAttributes = attributes.ToDictionary(a => a.Key, a => new MessageAttributeValue { DataType = a.Key == MessageAttributeNames.Retry ? "Number" : "String", StringValue = a.Value }),
+            MessageAttributes = attributes.ToDictionary(a => a.Key, a => new MessageAttributeValue { DataType = a.Key is MessageAttributeNames.Retry or MessageAttributeNames.Sent ? "Number" : "String", StringValue = a.Value }),
         });
 
         // 3. Ordinary jobs alongside.
