@@ -9,10 +9,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ElasticSqsHealthCheckBuilderExtensions
 {
     /// <summary>Tag of the checks a liveness probe should run: only this process's own Hangfire server.</summary>
-    public const string LiveTag = "live";
+    public static string LiveTag => "live";
 
     /// <summary>Tag of the checks a readiness probe should run: SQS, the inner storage and the outbox.</summary>
-    public const string ReadyTag = "ready";
+    public static string ReadyTag => "ready";
 
     /// <summary>
     /// Adds <c>elasticsqs-sqs</c> (every mapped queue answers), <c>elasticsqs-storage</c> (the inner storage answers) and
