@@ -220,7 +220,22 @@ public sealed class PollLoadTests : ScenarioTest
             ids[i] = producer.Client.Enqueue(() => PgProbe.Run(database, "load-" + i.ToString(CultureInfo.InvariantCulture), null!));
         });
         var produced = clock.Elapsed;
-        await Eventually.True(() => monitor.SucceededListCount() >= Jobs, $"{Jobs} jobs to succeed", TimeSpan.FromSeconds(90));
+        try
+        {
+            await Eventually.True(() => monitor.SucceededListCount() >= Jobs, $"{Jobs} jobs to succeed", TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException ex)
+        {
+            // Where the missing jobs are tells a stall in the pollers from one in the sends.
+            var visible = await queues.CountAsync("ApproximateNumberOfMessages");
+            var inFlight = await queues.CountAsync("ApproximateNumberOfMessagesNotVisible");
+            var started = PgProbe.Runs(database).Select(r => r.JobId).Distinct(StringComparer.Ordinal).Count();
+            throw new TimeoutException(
+                $"{ex.Message}; succeeded {monitor.SucceededListCount()}, started {started}, pending sends {producer.Storage.Outbox.PendingCount()}, " +
+                $"queue visible {visible} in flight {inFlight}, DLQ {await queues.DeadLetterDepthAsync()}, pollers alive A {!a.HasExited} B {!b.HasExited}",
+                ex);
+        }
+
         var succeeded = clock.Elapsed;
         await Eventually.True(() => queues.DepthAsync().GetAwaiter().GetResult() == 0, "the queue to be empty (batched deletes)", TimeSpan.FromSeconds(30));
 
