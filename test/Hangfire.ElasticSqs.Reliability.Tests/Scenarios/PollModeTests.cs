@@ -230,9 +230,10 @@ public sealed class PollLoadTests : ScenarioTest
             var visible = await queues.CountAsync("ApproximateNumberOfMessages");
             var inFlight = await queues.CountAsync("ApproximateNumberOfMessagesNotVisible");
             var started = PgProbe.Runs(database).Select(r => r.JobId).Distinct(StringComparer.Ordinal).Count();
+            var missing = ids.Where(id => id is not null && producer.StateOf(id) != "Succeeded").Take(5).Select(id => $"{id} {producer.StateOf(id)}");
             throw new TimeoutException(
                 $"{ex.Message}; succeeded {monitor.SucceededListCount()}, started {started}, pending sends {producer.Storage.Outbox.PendingCount()}, " +
-                $"queue visible {visible} in flight {inFlight}, DLQ {await queues.DeadLetterDepthAsync()}, pollers alive A {!a.HasExited} B {!b.HasExited}",
+                $"queue visible {visible} in flight {inFlight}, DLQ {await queues.DeadLetterDepthAsync()}, pollers alive A {!a.HasExited} B {!b.HasExited}; not succeeded: {string.Join(", ", missing)}",
                 ex);
         }
 
