@@ -51,11 +51,7 @@ internal sealed class PushHost
         return new PushHost(storage, storage.LeasesJobs ? settings : settings with { LeaseAfter = null }, handOffTimeout, host);
     }
 
-    /// <summary>Runs one message through the pipeline: the signature is verified before anything else is read.</summary>
-    /// <remarks>Under a lease the hold bound also bounds the wait for a free worker (then 503).</remarks>
-    public Task<DeliveryResult> DeliverAsync(byte[] body, Func<string, string?> attribute) => DeliverAsync(body, attribute, _settings.LeaseAfter ?? _handOffTimeout);
-
-    /// <summary>As <see cref="DeliverAsync(byte[], Func{string, string?})"/>, with this delivery's own bound on waiting for a worker.</summary>
+    /// <summary>Runs one message through the pipeline, the signature verified before anything else is read, with this delivery's own bound on waiting for a worker.</summary>
     /// <param name="body">The message body.</param>
     /// <param name="attribute">The message's string attributes, by name (null when absent).</param>
     /// <param name="handOffTimeout">How long the job may wait for a free worker (a host with a deadline passes what is left of it).</param>
@@ -63,7 +59,7 @@ internal sealed class PushHost
         => TryRead(body, attribute, out var message, out var refusal) ? await HandOffAsync(message, handOffTimeout).ConfigureAwait(false) : refusal;
 
     /// <summary>
-    /// The first half of <see cref="DeliverAsync(byte[], Func{string, string?})"/>: verify, then parse. The message keeps
+    /// The first half of <see cref="DeliverAsync"/>: verify, then parse. The message keeps
     /// no reference to <paramref name="body"/>, so a host can free the body's memory before <see cref="HandOffAsync(VerifiedMessage)"/>.
     /// </summary>
     public bool TryRead(ReadOnlySpan<byte> body, Func<string, string?> attribute, out VerifiedMessage message, out DeliveryResult refusal)

@@ -74,7 +74,8 @@ public sealed class OutageTests : ScenarioTest
             thrown = ex;
         }
 
-        await Task.Delay(3000);
+        // SQS stays down until every send attempted during the outage has failed, leaving its record for the sweeper.
+        await producer.Storage.BackgroundSends.WhenIdleAsync();
         await moto.RestartAsync();
         await WorkerQueues.CreateAsync(sqs, prefix: queues.Prefix);
         var outage = clock.Elapsed;
