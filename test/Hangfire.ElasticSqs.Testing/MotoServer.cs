@@ -6,8 +6,9 @@ using Amazon.SQS;
 namespace Hangfire.ElasticSqs.Testing;
 
 /// <summary>
-/// A real SQS server for tests: <c>python3 -m moto.server</c> on a free loopback port, started and
-/// stopped by the test that needs it. It can be stopped and restarted on the same port to simulate an
+/// A real SQS server for tests: moto on a free loopback port, started and stopped by the test that needs it. It is
+/// started through tools/moto-server.py, which closes a race in moto's DeleteMessage that drops messages sent
+/// meanwhile (SQS never does; a lost message would read as a lost job). It can be stopped and restarted on the same port to simulate an
 /// SQS outage (its queues are lost on restart, so callers re-create them).
 /// </summary>
 public sealed class MotoServer : IAsyncDisposable
@@ -17,6 +18,8 @@ public sealed class MotoServer : IAsyncDisposable
     private MotoServer(int port) => Port = port;
 
     public int Port { get; }
+
+    private static string Script => Path.Combine(AppContext.BaseDirectory, "moto-server.py");
 
     public Uri ServiceUrl => new($"http://127.0.0.1:{Port}");
 
@@ -37,13 +40,13 @@ public sealed class MotoServer : IAsyncDisposable
             return;
         }
 
-        var start = new ProcessStartInfo("python3", $"-m moto.server -H 127.0.0.1 -p {Port}")
+        var start = new ProcessStartInfo("python3", $"\"{Script}\" -H 127.0.0.1 -p {Port}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("python3 -m moto.server did not start");
+        _process = Process.Start(start) ?? throw new InvalidOperationException("python3 (moto server) did not start");
         _process.OutputDataReceived += static (_, _) => { };
         _process.ErrorDataReceived += static (_, _) => { };
         _process.BeginOutputReadLine();

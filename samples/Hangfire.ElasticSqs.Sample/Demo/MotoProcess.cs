@@ -5,7 +5,8 @@ using System.Net.Sockets;
 namespace Hangfire.ElasticSqs.Sample.Demo;
 
 /// <summary>
-/// A local SQS server for the demo: <c>python3 -m moto.server</c> on a free loopback port. Killed on dispose and,
+/// A local SQS server for the demo: moto on a free loopback port, started through tools/moto-server.py, which closes a
+/// race in moto's DeleteMessage that drops messages sent meanwhile. Killed on dispose and,
 /// as a last resort, when the process exits, so Ctrl+C never leaves it behind.
 /// </summary>
 public sealed class MotoProcess : IAsyncDisposable
@@ -28,7 +29,8 @@ public sealed class MotoProcess : IAsyncDisposable
     public static async Task<MotoProcess> StartAsync(CancellationToken cancellationToken)
     {
         var port = FreePort.Next();
-        var start = new ProcessStartInfo("python3", $"-m moto.server -H 127.0.0.1 -p {port}")
+        var script = Path.Combine(AppContext.BaseDirectory, "moto-server.py");
+        var start = new ProcessStartInfo("python3", $"\"{script}\" -H 127.0.0.1 -p {port}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
