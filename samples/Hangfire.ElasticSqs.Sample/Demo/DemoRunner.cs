@@ -63,7 +63,7 @@ public static class DemoRunner
         ArgumentNullException.ThrowIfNull(options);
         var output = options.Output;
         var clock = Stopwatch.StartNew();
-        await output.WriteLineAsync("Starting a local SQS server (moto, through tools/moto-server.py)...");
+        await output.WriteLineAsync("Starting a local SQS server (moto, through eng/moto-server.py)...");
         await using var moto = await MotoProcess.StartAsync(cancellationToken);
         using var sqs = new AmazonSQSClient(new BasicAWSCredentials("demo", "demo"), new AmazonSQSConfig
         {

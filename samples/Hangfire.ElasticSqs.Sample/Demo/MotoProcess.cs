@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Hangfire.ElasticSqs.Sample.Demo;
 
 /// <summary>
-/// A local SQS server for the demo: moto on a free loopback port, started through tools/moto-server.py, which closes a
+/// A local SQS server for the demo: moto on a free loopback port, started through eng/moto-server.py, which closes a
 /// race in moto's DeleteMessage that drops messages sent meanwhile. Killed on dispose and,
 /// as a last resort, when the process exits, so Ctrl+C never leaves it behind.
 /// </summary>
