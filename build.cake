@@ -5,15 +5,18 @@
 // Targets: Clean, Restore, Build, Test (default), Pack, Demo, Bench.
 // Arguments: --configuration=Release|Debug (default Release)
 //            --test-filter=<dotnet test --filter expression>   (Test only)
-//            --hang-timeout=10m                                 (Test only; per test project, kills a hung test host)
+//            --hang-timeout=10m                                 (Test only; per test run, kills a hung test host)
 //            --hang-dump=none|mini|full                         (Test only; dump taken when a test hangs)
-//            --test-lanes=2                                     (Test only; test projects run side by side)
+//            --test-lanes=2                                     (Test only; test runs side by side)
 //            --bench-args="..."                                 (Bench only; passed after `--`)
 //            --demo-args="..."                                  (Demo only, e.g. --poll; passed after `demo`)
 //
-// The Test target prints `N passed, N failed[, N skipped]` as the very last line of the whole run
-// (after Cake's task report), and the process exits non-zero when any test failed or any test
-// project failed to build or run.
+// The Test target runs each test project once per target framework it builds for: Hangfire.ElasticSqs.Tests
+// and Hangfire.ElasticSqs.Worker.Tests on net8.0 and net10.0, the frameworks the packages ship (net8.0
+// self-contained, so only the .NET 10 runtime need be installed); the other suites on net10.0. It prints
+// `N passed, N failed[, N skipped]` over all of those runs as the very last line of the whole run (after
+// Cake's task report), and the process exits non-zero when any test failed or any test project failed to
+// build or run.
 
 using System.IO.Compression;
 using System.Xml.Linq;
@@ -93,6 +96,42 @@ void DotnetOrThrow(ProcessArgumentBuilder args)
     }
 }
 
+// The frameworks a project builds for: its TargetFrameworks when it multi-targets, else its TargetFramework.
+List<string> TargetFrameworksOf(FilePath project)
+{
+    var (exitCode, output) = RunCaptured("dotnet", new ProcessArgumentBuilder()
+        .Append("msbuild").AppendQuoted(RelativeFile(project))
+        .Append("-nologo")
+        .Append("-p:Configuration=" + configuration)
+        .Append("-getProperty:TargetFrameworks")
+        .Append("-getProperty:TargetFramework"));
+    var json = output.IndexOf('{') is var start and >= 0 ? output.Substring(start) : "";
+    if (exitCode != 0 || json.Length == 0)
+    {
+        Error("Could not read the target frameworks of {0} (exit code {1}):{2}{3}", RelativeFile(project), exitCode, Environment.NewLine, output.TrimEnd());
+        return new List<string>();
+    }
+
+    string list;
+    try
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var properties = doc.RootElement.GetProperty("Properties");
+        list = properties.GetProperty("TargetFrameworks").GetString();
+        if (string.IsNullOrWhiteSpace(list))
+        {
+            list = properties.GetProperty("TargetFramework").GetString();
+        }
+    }
+    catch (Exception ex) when (ex is System.Text.Json.JsonException || ex is KeyNotFoundException || ex is InvalidOperationException)
+    {
+        Error("Could not read the target frameworks of {0} ({1}):{2}{3}", RelativeFile(project), ex.Message, Environment.NewLine, output.TrimEnd());
+        return new List<string>();
+    }
+
+    return (list ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+}
+
 string RelativeFile(FilePath path) => root.GetRelativePath(MakeAbsolute(path)).FullPath;
 
 string RelativeDir(DirectoryPath path) => root.GetRelativePath(MakeAbsolute(path)).FullPath;
@@ -154,7 +193,7 @@ string Indent(string text, int maxLines)
 // NotExecuted/Inconclusive/Pending/... (NUnit [Ignore], Assert.Ignore, Assert.Inconclusive) -> skipped.
 // When the run was aborted (test host crashed, or killed by --blame-hang-timeout), the tests that the
 // blame collector's sequence file shows as started but not completed are counted as failed.
-TestCounts ReadTrx(FilePath trx)
+TestCounts ReadTrx(FilePath trx, string framework)
 {
     var counts = new TestCounts();
     var doc = XDocument.Load(trx.FullPath);
@@ -190,7 +229,7 @@ TestCounts ReadTrx(FilePath trx)
                 var message = Indent((string)errorInfo?.Element(TrxNs + "Message"), 12);
                 var testId = (string)result.Attribute("testId") ?? "";
                 var name = fullNames.TryGetValue(testId, out var full) ? full : (string)result.Attribute("testName");
-                counts.Failures.Add($"  {name} [{outcome}]" + (message.Length > 0 ? Environment.NewLine + message : ""));
+                counts.Failures.Add($"  {name} ({framework}) [{outcome}]" + (message.Length > 0 ? Environment.NewLine + message : ""));
                 break;
             default:
                 counts.Skipped++;
@@ -236,7 +275,7 @@ TestCounts ReadTrx(FilePath trx)
                 if (string.Equals((string)test.Attribute("Completed"), "False", StringComparison.OrdinalIgnoreCase) && seen.Add(testName))
                 {
                     counts.Failed++;
-                    counts.Failures.Add($"  {testName} [did not complete: test host hung or crashed]" + Environment.NewLine + Indent(string.Join("\n", runErrors), 4));
+                    counts.Failures.Add($"  {testName} ({framework}) [did not complete: test host hung or crashed]" + Environment.NewLine + Indent(string.Join("\n", runErrors), 4));
                 }
             }
         }
@@ -377,10 +416,11 @@ Task("Build")
         .Append("--no-restore").Append("--nologo"));
 });
 
-// Each test project is built and run by its own `dotnet test`, so one broken or failing project does
-// not keep the others from running; the target fails at the end if any of them failed.
+// Each test project is built by its own `dotnet build` and run once per target framework by its own `dotnet test`,
+// so one broken or failing project does not keep the others from running; the target fails at the end if any of
+// them failed.
 Task("Test")
-    .Description("Runs every test/**/*.Tests.csproj, writes TRX to artifacts/test-results/, prints 'N passed, N failed'.")
+    .Description("Runs every test/**/*.Tests.csproj on each of its target frameworks, writes TRX to artifacts/test-results/, prints 'N passed, N failed'.")
     .Does(() =>
 {
     if (DirectoryExists(testResults))
@@ -406,7 +446,7 @@ Task("Test")
 
     // Each project is built on its own first, so one that does not build does not keep the others from running;
     // the runs then use --no-build, which lets them share the machine without two builds racing on one output.
-    var built = new List<FilePath>();
+    var runs = new List<(FilePath Project, string Name, string Framework)>();
     foreach (var project in projects)
     {
         var name = project.GetFilenameWithoutExtension().FullPath;
@@ -415,37 +455,51 @@ Task("Test")
             .Append("-c").Append(configuration)
             .Append("-p:RestoreLockedMode=true")
             .Append("--nologo"));
-        if (buildExit == 0)
-        {
-            built.Add(project);
-        }
-        else
+        if (buildExit != 0)
         {
             brokenProjects.Add($"{name}: does not build (exit code {buildExit})");
+            continue;
         }
+
+        var frameworks = TargetFrameworksOf(project);
+        if (frameworks.Count == 0)
+        {
+            brokenProjects.Add($"{name}: its target frameworks could not be read");
+        }
+
+        runs.AddRange(frameworks.Select(framework => (project, name, framework)));
     }
 
-    // The test projects spend most of their time waiting on moto, PostgreSQL and child processes rather than on
-    // the CPU, so they run in lanes side by side. The reliability suite is the longest, so it starts first and the
-    // other projects share the remaining lanes beside it.
-    var ordered = built
-        .OrderBy(p => p.GetFilenameWithoutExtension().FullPath.Contains(".Reliability.", StringComparison.Ordinal) ? 0 : 1)
-        .ThenBy(p => p.FullPath, StringComparer.Ordinal)
+    Information("Test runs: {0}", string.Join(", ", runs.Select(r => $"{r.Name} ({r.Framework})")));
+
+    // One `dotnet test` per framework, rather than one per project: a multi-targeted project's frameworks would
+    // otherwise run side by side inside one lane, and its output would interleave. The test projects spend most of
+    // their time waiting on moto, PostgreSQL and child processes rather than on the CPU, so the runs go in lanes side
+    // by side. The reliability suite is the longest, so it starts first and the other runs share the remaining lanes
+    // beside it.
+    var ordered = runs
+        .OrderBy(r => r.Name.Contains(".Reliability.", StringComparison.Ordinal) ? 0 : 1)
+        .ThenBy(r => r.Project.FullPath, StringComparer.Ordinal)
         .ToList();
     var consoleLock = new object();
-    var pending = new System.Collections.Concurrent.ConcurrentQueue<FilePath>(ordered);
+    var finished = new List<(string Label, TestCounts Counts, double Seconds)>();
+    var pending = new System.Collections.Concurrent.ConcurrentQueue<(FilePath Project, string Name, string Framework)>(ordered);
     var lanes = Enumerable.Range(0, Math.Max(1, testLanes)).Select(_ => System.Threading.Tasks.Task.Run(() =>
     {
-        while (pending.TryDequeue(out var project))
+        while (pending.TryDequeue(out var run))
         {
-            var name = project.GetFilenameWithoutExtension().FullPath;
+            var (project, name, framework) = run;
+            var label = $"{name} ({framework})";
+            // Named per project and framework, so that no two runs write or count the same file.
+            var trxName = $"{name}_{framework}.trx";
             var args = new ProcessArgumentBuilder()
                 .Append("test").AppendQuoted(RelativeFile(project))
                 .Append("-c").Append(configuration)
+                .Append("-f").Append(framework)
                 .Append("--no-build")
                 .Append("--nologo")
                 .Append("--results-directory").AppendQuoted(RelativeDir(testResults))
-                .Append("--logger").AppendQuoted($"trx;LogFilePrefix={name}")
+                .Append("--logger").AppendQuoted($"trx;LogFileName={trxName}")
                 .Append("--logger").AppendQuoted("console;verbosity=minimal")
                 .Append("--blame-hang-timeout").Append(hangTimeout)
                 .Append("--blame-hang-dump-type").Append(hangDump);
@@ -456,45 +510,47 @@ Task("Test")
 
             var started = DateTime.UtcNow;
             var (exitCode, output) = RunCaptured("dotnet", args);
-            var projectCounts = new TestCounts();
-            var trxFiles = GetFiles(testResults.FullPath + $"/{name}_*.trx");
+            var seconds = (DateTime.UtcNow - started).TotalSeconds;
+            var runCounts = new TestCounts();
+            var trx = testResults.CombineWithFilePath(trxName);
             var broken = new List<string>();
-            foreach (var trx in trxFiles)
+            if (!FileExists(trx))
+            {
+                broken.Add($"{label}: no test results (test host crash?; exit code {exitCode})");
+            }
+            else
             {
                 try
                 {
-                    projectCounts.Add(ReadTrx(trx));
+                    runCounts.Add(ReadTrx(trx, framework));
                 }
                 catch (Exception ex)
                 {
-                    broken.Add($"{name}: unreadable TRX {trx.GetFilename()} ({ex.Message})");
+                    broken.Add($"{label}: unreadable TRX {trx.GetFilename()} ({ex.Message})");
+                }
+
+                if (broken.Count == 0 && exitCode != 0 && runCounts.Failed == 0)
+                {
+                    broken.Add($"{label}: dotnet test exited with code {exitCode} although no test failed (aborted or hung test host?)");
                 }
             }
 
-            if (trxFiles.Count == 0)
-            {
-                broken.Add($"{name}: no test results (test host crash?; exit code {exitCode})");
-            }
-            else if (exitCode != 0 && projectCounts.Failed == 0)
-            {
-                broken.Add($"{name}: dotnet test exited with code {exitCode} although no test failed (aborted or hung test host?)");
-            }
-
-            // One project's output is printed whole when it ends, so lanes never interleave their lines.
+            // One run's output is printed whole when it ends, so lanes never interleave their lines.
             lock (consoleLock)
             {
                 Information("");
-                Information("=== {0} ({1:0} s) ===", name, (DateTime.UtcNow - started).TotalSeconds);
+                Information("=== {0} ({1:0} s) ===", label, seconds);
                 Information("> dotnet {0}", args.RenderSafe());
                 Information("{0}", output.TrimEnd());
                 Information("{0}: {1} passed, {2} failed, {3} skipped (exit code {4})",
-                    name, projectCounts.Passed, projectCounts.Failed, projectCounts.Skipped, exitCode);
-                foreach (var runError in projectCounts.RunErrors.Distinct())
+                    label, runCounts.Passed, runCounts.Failed, runCounts.Skipped, exitCode);
+                foreach (var runError in runCounts.RunErrors.Distinct())
                 {
-                    Error("{0}: {1}", name, runError);
+                    Error("{0}: {1}", label, runError);
                 }
 
-                total.Add(projectCounts);
+                total.Add(runCounts);
+                finished.Add((label, runCounts, seconds));
                 brokenProjects.AddRange(broken);
             }
         }
@@ -508,6 +564,13 @@ Task("Test")
         {
             DeleteDirectory(dir, new DeleteDirectorySettings { Recursive = false });
         }
+    }
+
+    Information("");
+    Information("Test runs:");
+    foreach (var (label, counts, seconds) in finished.OrderBy(f => f.Label, StringComparer.Ordinal))
+    {
+        Information("  {0,-52} {1,5} passed, {2} failed, {3} skipped ({4:0} s)", label, counts.Passed, counts.Failed, counts.Skipped, seconds);
     }
 
     Information("");
