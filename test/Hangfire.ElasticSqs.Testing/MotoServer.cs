@@ -7,9 +7,9 @@ namespace Hangfire.ElasticSqs.Testing;
 
 /// <summary>
 /// A real SQS server for tests: moto on a free loopback port, started and stopped by the test that needs it. It is
-/// started through eng/moto-server.py, which closes a race in moto's DeleteMessage that drops messages sent
-/// meanwhile (SQS never does; a lost message would read as a lost job). It can be stopped and restarted on the same port to simulate an
-/// SQS outage (its queues are lost on restart, so callers re-create them).
+/// started through eng/moto-server.py, which closes a race in moto's DeleteMessage that drops messages sent meanwhile
+/// (SQS never does; a lost message would read as a lost job). It can be stopped and restarted on the same port to
+/// simulate an SQS outage (its queues are lost on restart, so callers re-create them).
 /// </summary>
 public sealed class MotoServer : IAsyncDisposable
 {
